@@ -2,8 +2,11 @@
 //! resources).
 
 pub mod auth;
+pub mod download;
 pub mod error;
+pub mod multipart;
 pub mod pagination;
+pub mod publish;
 pub mod request_options;
 pub mod retry;
 pub mod server;
@@ -21,3 +24,5 @@ pub use request_options::{
 pub use retry::RetryPolicy;
 pub use server::{ApiVersion, Server, ServerBuilder, Session};
 pub use server_info::{ServerInfoEndpoint, ServerInfoItem};
+pub use download::{DownloadInfo, DownloadTarget};
+pub use publish::{PublishConnection, PublishCredentials, PublishMode};
