@@ -1,1 +1,625 @@
-//! TODO
+//! An in-memory, stateful emulator of the Tableau Server REST API, for tests, examples and
+//! trying automation without a Tableau Server.
+//!
+//! It answers every endpoint the `tsc` client uses (and what the Python TSC needs for the same
+//! tasks): `serverinfo`; sign-in with a password, a personal access token or a JWT, sign-out and
+//! switch site; sites, projects, users, groups and membership, workbooks (views, connections,
+//! preview images, downloads, tags, refresh), data sources, views, schedules, extract tasks, jobs,
+//! upload sessions and `multipart/mixed` publishing. Lists page (`pageSize` up to 1000,
+//! `pageNumber`), filter (`filter=name:eq:x,ownerName:in:[a,b]`, operators `eq cieq gt gte lt lte
+//! in has`, `*` wildcards in `eq`), sort (`sort=name:asc,createdAt:desc`) and select `fields`.
+//! Errors carry Tableau's HTTP status and `<error code><summary/><detail/></error>` body (see
+//! [`codes`] for the codes). Responses carry `xmlns="http://tableau.com/api"`.
+//!
+//! Built-in accounts: user `admin` / password `admin` (server administrator), personal access
+//! token `admin-pat` / `admin-pat-secret`, and JWTs whose `sub` claim names a user (signatures
+//! are not checked). The default site has the content URL `""`.
+//!
+//! Faults ([`Faults`]) are injected deterministically: latency, 429/503 with `Retry-After`,
+//! token expiry after N requests or T seconds, connections dropped halfway through a body, and
+//! malformed XML.
+//!
+//! # Example
+//!
+//! ```
+//! use tsc_emulator::{Emulator, Faults};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), tsc_emulator::Error> {
+//! let emulator = Emulator::builder().seed_users(250).seed_workbooks(20).start().await?;
+//! let url = emulator.base_url(); // e.g. "http://127.0.0.1:41234"
+//! assert!(url.starts_with("http://127.0.0.1:"));
+//! assert_eq!(emulator.counts().workbooks, 20);
+//!
+//! // Make every 2nd request to a workbook URL answer 503 with `Retry-After: 1`.
+//! emulator.set_faults(
+//!     Faults::default().throttle(503, 0.5, std::time::Duration::from_secs(1)).only_paths_containing("/workbooks"),
+//! );
+//! // Or fault just the next request:
+//! emulator.throttle_next(1, 429, std::time::Duration::from_secs(0));
+//! # Ok(())
+//! # }
+//! // The server stops when `emulator` is dropped.
+//! ```
+//!
+//! # Binary
+//!
+//! `cargo run --release -p tsc-emulator -- --port 0 --seed-users 100000` prints
+//! `listening on http://127.0.0.1:PORT` as its first line and serves until interrupted.
+//! `--help` lists the fault options.
+
+mod api;
+mod error;
+mod faults;
+mod multipart;
+mod query;
+mod store;
+mod xml;
+
+use std::net::SocketAddr;
+use std::panic::AssertUnwindSafe;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::extract::Request;
+use bytes::Bytes;
+use http::{HeaderValue, Response, StatusCode, header};
+use tokio::sync::oneshot;
+
+pub use error::codes;
+pub use faults::Faults;
+
+use api::{Reply, TokenPolicy};
+use error::ApiError;
+use faults::{FaultState, Fire};
+use store::State;
+
+/// Errors starting the emulator.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The listening socket could not be bound (port in use, no permission).
+    #[error("could not listen on {addr}: {source}; pick another port or use port 0 for a free one")]
+    Bind {
+        /// The address that could not be bound.
+        addr: SocketAddr,
+        /// The operating-system error.
+        source: std::io::Error,
+    },
+}
+
+/// Counts of what the emulator holds (for assertions in tests).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    /// Sites, including the default site.
+    pub sites: usize,
+    /// Users on all sites.
+    pub users: usize,
+    /// Groups on all sites.
+    pub groups: usize,
+    /// Projects on all sites.
+    pub projects: usize,
+    /// Workbooks on all sites.
+    pub workbooks: usize,
+    /// Data sources on all sites.
+    pub datasources: usize,
+    /// Views on all sites.
+    pub views: usize,
+    /// Upload sessions not yet used by a publish.
+    pub upload_sessions: usize,
+    /// Signed-in sessions (valid tokens).
+    pub sessions: usize,
+    /// Jobs.
+    pub jobs: usize,
+    /// Schedules.
+    pub schedules: usize,
+}
+
+struct Shared {
+    state: Mutex<State>,
+    faults: Mutex<FaultState>,
+    requests: AtomicU64,
+    max_body: usize,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Configures and starts an [`Emulator`].
+#[derive(Debug, Clone)]
+pub struct EmulatorBuilder {
+    port: u16,
+    seed: u64,
+    seed_users: usize,
+    seed_workbooks: usize,
+    faults: Faults,
+    api_version: Option<String>,
+    max_body_bytes: usize,
+}
+
+impl Default for EmulatorBuilder {
+    fn default() -> Self {
+        EmulatorBuilder {
+            port: 0,
+            seed: 42,
+            seed_users: 0,
+            seed_workbooks: 0,
+            faults: Faults::default(),
+            api_version: None,
+            max_body_bytes: 4 * 1024 * 1024 * 1024,
+        }
+    }
+}
+
+impl EmulatorBuilder {
+    /// Port on 127.0.0.1 to listen on; 0 (the default) picks a free one.
+    pub fn port(mut self, port: u16) -> Self {
+        self.port = port;
+        self
+    }
+    /// Seed for ids and tokens (the same seed and the same requests give the same ids).
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+    /// Adds `n` users `user00001`... (roles cycle through Viewer, Explorer, ExplorerCanPublish,
+    /// Creator, SiteAdministratorExplorer) to the default site.
+    pub fn seed_users(mut self, n: usize) -> Self {
+        self.seed_users = n;
+        self
+    }
+    /// Adds `n` workbooks `workbook00001`... (one view each, a tiny `.twbx` stored) to the default
+    /// project of the default site.
+    pub fn seed_workbooks(mut self, n: usize) -> Self {
+        self.seed_workbooks = n;
+        self
+    }
+    /// The fault configuration to start with.
+    pub fn faults(mut self, faults: Faults) -> Self {
+        self.faults = faults;
+        self
+    }
+    /// Adds `latency` to every request (same as `Faults::latency`).
+    pub fn latency(mut self, latency: Duration) -> Self {
+        self.faults.latency = latency;
+        self
+    }
+    /// The `restApiVersion` reported by `serverinfo` (default `3.28`).
+    pub fn api_version(mut self, version: impl Into<String>) -> Self {
+        self.api_version = Some(version.into());
+        self
+    }
+    /// Largest request body accepted (default 4 GiB).
+    pub fn max_body_bytes(mut self, n: usize) -> Self {
+        self.max_body_bytes = n;
+        self
+    }
+
+    /// Binds the port, seeds the state and starts serving in the background.
+    pub async fn start(self) -> Result<Emulator, Error> {
+        let addr = SocketAddr::from(([127, 0, 0, 1], self.port));
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .map_err(|source| Error::Bind { addr, source })?;
+        let local = listener
+            .local_addr()
+            .map_err(|source| Error::Bind { addr, source })?;
+        let mut state = State::new(self.seed);
+        if let Some(v) = self.api_version {
+            state.api_version = v;
+        }
+        state.seed_users(self.seed_users);
+        state.seed_workbooks(self.seed_workbooks);
+        let shared = Arc::new(Shared {
+            state: Mutex::new(state),
+            faults: Mutex::new(FaultState::new(self.faults)),
+            requests: AtomicU64::new(0),
+            max_body: self.max_body_bytes,
+        });
+        let app = axum::Router::new()
+            .fallback(handle)
+            .with_state(shared.clone());
+        let (tx, rx) = oneshot::channel::<()>();
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app)
+                .with_graceful_shutdown(async move {
+                    let _ = rx.await;
+                })
+                .await;
+        });
+        Ok(Emulator {
+            addr: local,
+            shared,
+            shutdown: Some(tx),
+        })
+    }
+}
+
+/// A running emulator. It stops serving when dropped (open connections are closed once their
+/// current response is done).
+pub struct Emulator {
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+    shutdown: Option<oneshot::Sender<()>>,
+}
+
+impl std::fmt::Debug for Emulator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Emulator")
+            .field("addr", &self.addr)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+impl Emulator {
+    /// Starts an emulator with the defaults on a free port.
+    pub async fn start() -> Result<Emulator, Error> {
+        EmulatorBuilder::default().start().await
+    }
+
+    /// A builder for seeding, faults, port and version.
+    pub fn builder() -> EmulatorBuilder {
+        EmulatorBuilder::default()
+    }
+
+    /// `http://127.0.0.1:PORT` (no trailing slash): the server address to give a client.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The socket address served.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The `restApiVersion` the emulator reports (use it in `/api/{version}/...` URLs).
+    pub fn api_version(&self) -> String {
+        lock(&self.shared.state).api_version.clone()
+    }
+
+    /// The id of the default site (content URL `""`).
+    pub fn default_site_id(&self) -> String {
+        lock(&self.shared.state).default_site_id.clone()
+    }
+
+    /// Replaces the fault configuration (one-shot faults already queued stay queued).
+    pub fn set_faults(&self, faults: Faults) {
+        lock(&self.shared.faults).config = faults;
+    }
+
+    /// The current fault configuration.
+    pub fn faults(&self) -> Faults {
+        lock(&self.shared.faults).config.clone()
+    }
+
+    /// Answers the next `n` eligible requests with `status` (429 or 503) and `Retry-After`.
+    pub fn throttle_next(&self, n: u64, status: u16, retry_after: Duration) {
+        let mut f = lock(&self.shared.faults);
+        f.throttle_next = n;
+        f.throttle_next_status = if status == 503 { 503 } else { 429 };
+        f.throttle_next_retry_after = retry_after.as_secs();
+    }
+
+    /// Drops the connection halfway through the next `n` eligible responses.
+    pub fn drop_next(&self, n: u64) {
+        lock(&self.shared.faults).drop_next = n;
+    }
+
+    /// Answers the next `n` eligible XML responses with malformed XML.
+    pub fn malformed_next(&self, n: u64) {
+        lock(&self.shared.faults).malformed_next = n;
+    }
+
+    /// Makes every current token invalid (the next call with one gets 401002).
+    pub fn expire_all_tokens(&self) {
+        lock(&self.shared.state).sessions.retain(|_| false);
+    }
+
+    /// Requests received so far (including faulted ones).
+    pub fn request_count(&self) -> u64 {
+        self.shared.requests.load(Ordering::Relaxed)
+    }
+
+    /// Adds a user with a password to the default site and returns its id.
+    pub fn add_user(&self, name: &str, password: &str, site_role: &str) -> String {
+        let mut st = lock(&self.shared.state);
+        let id = st.ids.uuid();
+        let site_id = st.default_site_id.clone();
+        st.add_user(store::User {
+            id: id.clone(),
+            site_id,
+            name: name.to_string(),
+            full_name: None,
+            email: None,
+            site_role: site_role.to_string(),
+            auth_setting: Some("ServerDefault".into()),
+            password: Some(password.to_string()),
+            last_login: None,
+            created_at: store::now(),
+            domain: "local".into(),
+        });
+        id
+    }
+
+    /// Adds a personal access token for the user `user_name`.
+    pub fn add_personal_access_token(&self, name: &str, secret: &str, user_name: &str) {
+        lock(&self.shared.state).pats.insert(
+            name.to_string(),
+            (secret.to_string(), user_name.to_string()),
+        );
+    }
+
+    /// What the emulator holds now.
+    pub fn counts(&self) -> Counts {
+        let st = lock(&self.shared.state);
+        Counts {
+            sites: st.sites.len(),
+            users: st.users.len(),
+            groups: st.groups.len(),
+            projects: st.projects.len(),
+            workbooks: st.workbooks.len(),
+            datasources: st.datasources.len(),
+            views: st.views.len(),
+            upload_sessions: st.uploads.len(),
+            sessions: st.sessions.len(),
+            jobs: st.jobs.len(),
+            schedules: st.schedules.len(),
+        }
+    }
+}
+
+fn xml_response(status: StatusCode, body: String) -> Response<Body> {
+    let mut r = Response::new(Body::from(body));
+    *r.status_mut() = status;
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/xml;charset=utf-8"),
+    );
+    r
+}
+
+fn error_response(e: &ApiError) -> Response<Body> {
+    xml_response(e.status, e.to_el().to_document())
+}
+
+/// `attachment; filename="..."` plus `filename*=UTF-8''...` when the name is not plain ASCII.
+fn content_disposition(filename: &str) -> HeaderValue {
+    let ascii: String = filename
+        .chars()
+        .map(|c| {
+            if c.is_ascii_graphic() || c == ' ' {
+                if c == '"' || c == '\\' { '_' } else { c }
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let value = if ascii == filename {
+        format!("attachment; filename=\"{ascii}\"")
+    } else {
+        const SET: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+            .remove(b'-')
+            .remove(b'.')
+            .remove(b'_')
+            .remove(b'~');
+        let encoded = percent_encoding::utf8_percent_encode(filename, SET);
+        format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
+    };
+    HeaderValue::from_str(&value).unwrap_or_else(|_| HeaderValue::from_static("attachment"))
+}
+
+/// A body that sends the first half of `chunks` and then fails, which makes hyper abort the
+/// connection mid-body.
+fn dropped_body(chunks: Vec<Bytes>) -> Body {
+    let total: usize = chunks.iter().map(Bytes::len).sum();
+    let mut budget = total / 2;
+    let mut out: Vec<Result<Bytes, std::io::Error>> = Vec::new();
+    for c in chunks {
+        if budget == 0 {
+            break;
+        }
+        let take = c.len().min(budget);
+        out.push(Ok(c.slice(..take)));
+        budget -= take;
+    }
+    out.push(Err(std::io::Error::new(
+        std::io::ErrorKind::ConnectionAborted,
+        "fault injection: connection dropped",
+    )));
+    Body::from_stream(futures::stream::iter(out))
+}
+
+fn to_response(reply: Reply, fault: Option<Fire>) -> Response<Body> {
+    let drop = fault == Some(Fire::Drop);
+    match reply {
+        Reply::Xml(status, el) => {
+            let mut doc = el.to_document();
+            if fault == Some(Fire::Malformed) {
+                let cut = doc.len() / 2;
+                let mut cut_at = cut;
+                while !doc.is_char_boundary(cut_at) {
+                    cut_at -= 1;
+                }
+                doc.truncate(cut_at);
+                doc.push_str("<<not xml&");
+            }
+            if drop {
+                let len = doc.len();
+                let mut r = Response::new(dropped_body(vec![Bytes::from(doc)]));
+                *r.status_mut() = status;
+                r.headers_mut().insert(
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("application/xml;charset=utf-8"),
+                );
+                r.headers_mut()
+                    .insert(header::CONTENT_LENGTH, HeaderValue::from(len));
+                return r;
+            }
+            xml_response(status, doc)
+        }
+        Reply::NoContent => {
+            let mut r = Response::new(Body::empty());
+            *r.status_mut() = StatusCode::NO_CONTENT;
+            r
+        }
+        Reply::File {
+            filename,
+            content_type,
+            chunks,
+        } => {
+            let len: u64 = chunks.iter().map(|c| c.len() as u64).sum();
+            let body = if drop {
+                dropped_body(chunks)
+            } else {
+                Body::from_stream(futures::stream::iter(
+                    chunks.into_iter().map(Ok::<Bytes, std::io::Error>),
+                ))
+            };
+            let mut r = Response::new(body);
+            r.headers_mut()
+                .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+            r.headers_mut()
+                .insert(header::CONTENT_DISPOSITION, content_disposition(&filename));
+            r.headers_mut()
+                .insert(header::CONTENT_LENGTH, HeaderValue::from(len));
+            r
+        }
+        Reply::Raw { content_type, data } => {
+            let len = data.len();
+            let body = if drop {
+                dropped_body(vec![data])
+            } else {
+                Body::from(data)
+            };
+            let mut r = Response::new(body);
+            r.headers_mut()
+                .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+            r.headers_mut()
+                .insert(header::CONTENT_LENGTH, HeaderValue::from(len));
+            r
+        }
+    }
+}
+
+fn is_version(s: &str) -> bool {
+    let mut parts = s.split('.');
+    let ok =
+        |p: Option<&str>| p.is_some_and(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()));
+    ok(parts.next()) && ok(parts.next()) && parts.next().is_none()
+}
+
+async fn handle(
+    axum::extract::State(shared): axum::extract::State<Arc<Shared>>,
+    req: Request,
+) -> Response<Body> {
+    shared.requests.fetch_add(1, Ordering::Relaxed);
+    let (parts, body) = req.into_parts();
+    let path = parts.uri.path().to_string();
+    let (latency, before, policy) = {
+        let mut f = lock(&shared.faults);
+        let policy = TokenPolicy {
+            ttl_requests: f.config.token_ttl_requests,
+            ttl: f.config.token_ttl,
+        };
+        (f.config.latency, f.before(&path), policy)
+    };
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
+    }
+    let body = match axum::body::to_bytes(body, shared.max_body).await {
+        Ok(b) => b,
+        Err(e) => {
+            let e = ApiError::new(
+                413,
+                codes::BAD_REQUEST,
+                "Payload Too Large",
+                format!(
+                    "The request body could not be read ({e}); it may be larger than the emulator accepts."
+                ),
+            );
+            return error_response(&e);
+        }
+    };
+    if let Some(Fire::Throttle {
+        status,
+        retry_after_secs,
+    }) = before
+    {
+        let e = if status == 503 {
+            ApiError::new(
+                503,
+                codes::UNAVAILABLE,
+                "Service Unavailable",
+                "The server is temporarily unavailable. Retry later.",
+            )
+        } else {
+            ApiError::new(
+                429,
+                codes::TOO_MANY_REQUESTS,
+                "Too Many Requests",
+                "Too many requests. Retry later.",
+            )
+        };
+        let mut r = error_response(&e);
+        r.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+        return r;
+    }
+    let segs: Vec<String> = path
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .map(query::decode)
+        .collect();
+    let reply = if segs.len() < 3 || segs[0] != "api" || !is_version(&segs[1]) {
+        Err(api::unknown_resource(&segs))
+    } else {
+        let token = parts
+            .headers
+            .get("x-tableau-auth")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        let content_type = parts
+            .headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string();
+        let method = parts.method.clone();
+        let raw_query = parts.uri.query().map(str::to_string);
+        let mut st = lock(&shared.state);
+        std::panic::catch_unwind(AssertUnwindSafe(|| {
+            api::dispatch(
+                &mut st,
+                method,
+                &segs[2..],
+                raw_query.as_deref(),
+                token.as_deref(),
+                content_type,
+                body,
+                policy,
+            )
+        }))
+        .unwrap_or_else(|_| {
+            Err(ApiError::new(
+                500,
+                "500000",
+                "Internal Server Error",
+                "The emulator failed on this request; please report it.",
+            ))
+        })
+    };
+    let reply = reply.unwrap_or_else(|e| Reply::Xml(e.status, e.to_el()));
+    let is_xml = matches!(reply, Reply::Xml(..));
+    let fault = lock(&shared.faults).after(&path, is_xml);
+    to_response(reply, fault)
+}
