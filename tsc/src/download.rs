@@ -317,7 +317,7 @@ async fn open(
     let path = server.site_path(&format!(
         "{}/{}/content",
         content_path(kind),
-        percent_encoding::utf8_percent_encode(id, percent_encoding::NON_ALPHANUMERIC)
+        segment(id)
     ))?;
     let mut req = ApiRequest::get(path).no_timeout();
     if !include_extract {
@@ -413,4 +413,27 @@ fn file_error(e: std::io::Error, path: &Path, action: &'static str) -> Error {
         path: path.to_path_buf(),
         source: e,
     }
+}
+
+/// Characters escaped in an id used as a path segment: everything but RFC 3986 unreserved ones.
+const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// An id escaped for use as one path segment (LUIDs pass unchanged).
+pub(crate) fn segment(id: &str) -> percent_encoding::PercentEncode<'_> {
+    percent_encoding::utf8_percent_encode(id, SEGMENT)
+}
+
+async fn fetch_bytes(server: &Server, req: ApiRequest) -> Result<bytes::Bytes> {
+    let resp = server.send_raw(req).await?;
+    let url = resp.url().to_string();
+    resp.bytes().await.map_err(|source| Error::Transport {
+        kind: TransportKind::of(&source),
+        method: http::Method::GET,
+        url,
+        source,
+    })
 }

@@ -259,7 +259,7 @@ impl PublishOptions {
             })?;
         let path = server.site_path(&format!(
             "fileUploads/{}",
-            percent_encoding::utf8_percent_encode(&session, percent_encoding::NON_ALPHANUMERIC)
+            crate::download::segment(&session)
         ))?;
         let read_err = |e: std::io::Error| Error::Io {
             action: "reading",
@@ -417,25 +417,6 @@ macro_rules! common_options {
             self
         }
 
-        /// A connection of the published content, with its credentials (may be called several
-        /// times).
-        pub fn connection(mut self, connection: PublishConnection) -> Self {
-            self.opts.payload.connections.push(connection.0);
-            self.opts.connections_given = true;
-            self
-        }
-
-        /// Several connections at once.
-        pub fn connections(
-            mut self,
-            connections: impl IntoIterator<Item = PublishConnection>,
-        ) -> Self {
-            for c in connections {
-                self = self.connection(c);
-            }
-            self
-        }
-
         /// Uses this multipart boundary instead of a random one (for reproducible bodies in
         /// tests).
         #[doc(hidden)]
@@ -444,74 +425,6 @@ macro_rules! common_options {
             self
         }
     };
-}
-
-/// Credentials sent with a publish (TSC: `ConnectionCredentials`): user name, password, whether
-/// to embed them, and whether they are OAuth. The password is redacted in `Debug`.
-#[derive(Clone, PartialEq, Eq)]
-pub struct PublishCredentials(PayloadCredentials);
-
-impl std::fmt::Debug for PublishCredentials {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.0.fmt(f)
-    }
-}
-
-impl PublishCredentials {
-    /// User name and password, not embedded, not OAuth.
-    pub fn new(name: impl Into<String>, password: impl Into<String>) -> Self {
-        Self(PayloadCredentials {
-            name: name.into(),
-            password: password.into(),
-            embed: false,
-            oauth: false,
-        })
-    }
-
-    /// Embed the password in the published content.
-    pub fn embed(mut self, yes: bool) -> Self {
-        self.0.embed = yes;
-        self
-    }
-
-    /// The credentials are an OAuth token (`oAuth="true"`).
-    pub fn oauth(mut self, yes: bool) -> Self {
-        self.0.oauth = yes;
-        self
-    }
-}
-
-/// One connection of published content (TSC: a `ConnectionItem` passed to `publish`): server
-/// address, optional port and database, optional credentials.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PublishConnection(PayloadConnection);
-
-impl PublishConnection {
-    /// A connection to `server_address`.
-    pub fn new(server_address: impl Into<String>) -> Self {
-        Self(PayloadConnection {
-            server_address: server_address.into(),
-            ..Default::default()
-        })
-    }
-
-    /// Server port.
-    pub fn port(mut self, port: impl ToString) -> Self {
-        self.0.server_port = Some(port.to_string());
-        self
-    }
-
-    /// Database name.
-    pub fn database(mut self, name: impl Into<String>) -> Self {
-        self.0.database_name = Some(name.into());
-        self
-    }
-
-    /// Credentials for this connection.
-    pub fn credentials(mut self, credentials: PublishCredentials) -> Self {
-        self.0.credentials = Some(credentials.0);
-        self
-    }
 }
 
 /// A workbook publish, built by `server.workbooks().publish(item, path, mode)`.
@@ -602,13 +515,6 @@ impl PublishDatasource {
 
     common_options!();
 
-    /// Credentials for the data source's connection (TSC: `connection_credentials`; not together
-    /// with [`PublishDatasource::connection`]).
-    pub fn connection_credentials(mut self, credentials: PublishCredentials) -> Self {
-        self.opts.payload.credentials = Some(credentials.0);
-        self
-    }
-
     /// Path of the file to publish.
     pub fn path(&self) -> &Path {
         &self.opts.path
@@ -619,3 +525,4 @@ impl PublishDatasource {
         self.opts.run(&self.server, as_job).await
     }
 }
+
