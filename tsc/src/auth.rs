@@ -256,10 +256,13 @@ impl Credentials {
                 (&c.site_content_url, &c.user_id_to_impersonate)
             }
         };
-        creds.site = Some(tsc_raw::SiteType {
-            content_url: Some(site.clone()),
-            ..Default::default()
-        });
+        creds.site = Some(
+            tsc_raw::SiteType {
+                content_url: Some(site.clone()),
+                ..Default::default()
+            }
+            .into(),
+        );
         if let Some(id) = imp {
             creds.user = Some(tsc_raw::UserType {
                 id: Some(id.clone()),
@@ -267,7 +270,7 @@ impl Credentials {
             });
         }
         Ok(tsc_raw::TsRequest {
-            credentials: Some(creds),
+            credentials: Some(creds.into()),
             ..Default::default()
         })
     }
@@ -363,10 +366,13 @@ impl AuthEndpoint {
     pub async fn switch_site(&self, site_content_url: impl Into<String>) -> Result<Session> {
         let content_url = site_content_url.into();
         let body = tsc_raw::TsRequest {
-            site: Some(tsc_raw::SiteType {
-                content_url: Some(content_url.clone()),
-                ..Default::default()
-            }),
+            site: Some(
+                tsc_raw::SiteType {
+                    content_url: Some(content_url.clone()),
+                    ..Default::default()
+                }
+                .into(),
+            ),
             ..Default::default()
         };
         let req = ApiRequest::post(self.server.api_path("auth/switchSite"))

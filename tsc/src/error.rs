@@ -380,18 +380,19 @@ pub enum InputError {
     Other(String),
 }
 
-/// Returns `Err(EmptyId)` when `id` is empty or only whitespace.
-pub(crate) fn require_id(resource: &'static str, id: &str) -> Result<()> {
+/// Returns `Err(EmptyId)` when `id` is empty or only whitespace, else the id percent-encoded as
+/// one path segment (so an id can never change the path).
+pub(crate) fn require_id(resource: &'static str, id: &str) -> Result<String> {
     if id.trim().is_empty() {
         return Err(InputError::EmptyId { resource }.into());
     }
-    Ok(())
+    Ok(crate::convert::seg(id))
 }
 
-/// Returns the item's id or `Err(MissingId)`.
-pub(crate) fn item_id<'a>(resource: &'static str, id: &'a Option<String>) -> Result<&'a str> {
+/// Returns the item's id, percent-encoded as one path segment, or `Err(MissingId)`.
+pub(crate) fn item_id(resource: &'static str, id: &Option<String>) -> Result<String> {
     match id.as_deref() {
-        Some(id) if !id.trim().is_empty() => Ok(id),
+        Some(id) if !id.trim().is_empty() => Ok(crate::convert::seg(id)),
         _ => Err(InputError::MissingId { resource }.into()),
     }
 }

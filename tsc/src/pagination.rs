@@ -224,7 +224,8 @@ impl<T: Send + 'static> List<T> {
 
 async fn fetch<T>(server: &Server, req: ApiRequest, extract: Extract<T>) -> Result<Page<T>> {
     let ts = server.send(req).await?;
-    let raw_pagination = ts.pagination.clone();
+    let raw_pagination: Option<tsc_raw::PaginationType> =
+        ts.pagination.clone().map(crate::convert::Unbox::unbox);
     let items = extract(ts)?;
     let pagination = PaginationItem::from_raw(raw_pagination.as_ref(), items.len());
     Ok(Page { items, pagination })

@@ -1,0 +1,117 @@
+//! Background jobs (TSC's `server.jobs`, `JobItem`): returned by asynchronous calls such as
+//! publishing with `as_job` or importing an Active Directory group.
+//!
+//! ```no_run
+//! # async fn demo(server: tsc::Server) -> tsc::Result<()> {
+//! let job = server.jobs().get_by_id("2eef4225-aa0c-41c4-8662-a76d89ed7336").await?;
+//! let done = server.jobs().wait_for_job(job.id.as_deref().unwrap_or_default()).await?;
+//! println!("finished with code {:?}", done.finish_code);
+//! # Ok(()) }
+//! ```
+
+use std::time::Duration;
+
+use time::OffsetDateTime;
+
+pub use tsc_raw::JobTypeType as JobType;
+
+use crate::convert::{dt, required};
+use crate::error::{Result, require_id};
+use crate::server::Server;
+use crate::transport::ApiRequest;
+
+/// A background job (TSC's `JobItem`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct JobItem {
+    /// LUID.
+    pub id: Option<String>,
+    /// Kind of job.
+    pub job_type: Option<JobType>,
+    /// Progress in percent.
+    pub progress: Option<u64>,
+    /// `0` success, `1` failure, `2` cancelled; `None` while running.
+    pub finish_code: Option<i64>,
+    /// Creation time.
+    pub created_at: Option<OffsetDateTime>,
+    /// Start time.
+    pub started_at: Option<OffsetDateTime>,
+    /// Completion time.
+    pub completed_at: Option<OffsetDateTime>,
+    /// Status notes (error messages of a failed job).
+    pub notes: Vec<String>,
+}
+
+impl JobItem {
+    /// Converts from the raw type.
+    pub fn from_raw(j: tsc_raw::JobType) -> Self {
+        JobItem {
+            id: j.id,
+            job_type: j.type_,
+            progress: j.progress,
+            finish_code: j.finish_code,
+            created_at: dt(j.created_at),
+            started_at: dt(j.started_at),
+            completed_at: dt(j.completed_at),
+            notes: j
+                .status_notes
+                .map(|n| {
+                    n.status_note
+                        .into_iter()
+                        .filter_map(|n| n.text.or(n.value))
+                        .collect()
+                })
+                .unwrap_or_default(),
+        }
+    }
+
+    /// Whether the job finished (successfully or not).
+    pub fn is_finished(&self) -> bool {
+        self.completed_at.is_some() || self.finish_code.is_some_and(|c| c >= 0)
+    }
+}
+
+/// Job calls (TSC's `server.jobs`). Get it with [`Server::jobs`].
+#[derive(Debug, Clone)]
+pub struct JobsEndpoint {
+    server: Server,
+}
+
+impl Server {
+    /// Job calls (TSC's `server.jobs`).
+    pub fn jobs(&self) -> JobsEndpoint {
+        JobsEndpoint {
+            server: self.clone(),
+        }
+    }
+}
+
+impl JobsEndpoint {
+    /// One job by LUID (TSC's `jobs.get_by_id`).
+    pub async fn get_by_id(&self, id: impl Into<String>) -> Result<JobItem> {
+        let id = require_id("Job", &id.into())?;
+        let req = ApiRequest::get(self.server.site_path(&format!("jobs/{id}"))?);
+        let ts = self.server.send(req).await?;
+        Ok(JobItem::from_raw(required(ts.job, "job")?))
+    }
+
+    /// Cancels a job (TSC's `jobs.cancel`).
+    pub async fn cancel(&self, id: impl Into<String>) -> Result<()> {
+        let id = require_id("Job", &id.into())?;
+        let req = ApiRequest::put(self.server.site_path(&format!("jobs/{id}"))?);
+        self.server.send_empty(req).await
+    }
+
+    /// Polls a job until it finishes (TSC's `jobs.wait_for_job`), waiting 0.5 s doubling up to
+    /// 30 s between polls. Check `finish_code` of the result: 0 success, 1 failure, 2 cancelled.
+    pub async fn wait_for_job(&self, id: &str) -> Result<JobItem> {
+        let mut delay = Duration::from_millis(500);
+        loop {
+            let job = self.get_by_id(id).await?;
+            if job.is_finished() {
+                return Ok(job);
+            }
+            tokio::time::sleep(delay).await;
+            delay = (delay * 2).min(Duration::from_secs(30));
+        }
+    }
+}
