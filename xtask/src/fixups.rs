@@ -16,6 +16,14 @@ pub enum Fixup {
         /// The Rust name to use.
         to: &'static str,
     },
+    /// Make a declared single child element repeated (`Vec`), because servers send it more than
+    /// once.
+    Repeated {
+        /// The struct's origin (XSD name, or `tsResponse`).
+        parent: &'static str,
+        /// The element name.
+        xml: &'static str,
+    },
     /// Add a child element that real servers send but the schema does not declare.
     AddChild {
         /// The struct's origin (XSD name).
@@ -30,7 +38,14 @@ pub enum Fixup {
 }
 
 /// The fixups of this generator, with a reason each.
-pub const FIXUPS: &[(Fixup, &str)] = &[];
+pub const FIXUPS: &[(Fixup, &str)] = &[(
+    Fixup::Repeated {
+        parent: "tsResponse",
+        xml: "metric",
+    },
+    "Query Metrics answers with several <metric> elements directly under <tsResponse> \
+     (the Python TSC sample metrics_get.xml), where the schema allows one",
+)];
 
 /// Fixups with a record of which ones matched.
 #[derive(Debug)]
@@ -112,6 +127,17 @@ impl Fixups {
                     boxed: false,
                 });
                 *used = true;
+            }
+        }
+        for (f, used) in &mut self.list {
+            if let Fixup::Repeated { parent, xml } = f {
+                let Some(s) = model.structs.iter_mut().find(|s| s.origin == *parent) else {
+                    continue;
+                };
+                if let Some(c) = s.children.iter_mut().find(|c| c.xml == *xml && !c.many) {
+                    c.many = true;
+                    *used = true;
+                }
             }
         }
         let stale: Vec<String> = self

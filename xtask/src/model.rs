@@ -99,6 +99,8 @@ pub struct Struct {
     pub doc: String,
     /// `abstract="true"`.
     pub is_abstract: bool,
+    /// The XSD type this one extends (`xs:complexContent/xs:extension`).
+    pub base: Option<String>,
 }
 
 /// A generated enum.
@@ -622,6 +624,7 @@ impl Ctx<'_> {
                                 let bn = *self.complex.get(base).ok_or_else(|| {
                                     format!("line {}: extension of unknown type {base}", x.line)
                                 })?;
+                                s.base = Some(base.to_string());
                                 self.content(bn, s)?;
                                 self.content(x, s)?;
                             }
@@ -674,6 +677,7 @@ impl Ctx<'_> {
             text: None,
             doc: doc_of(ct),
             is_abstract: ct.attr("abstract") == Some("true"),
+            base: None,
         };
         self.content(ct, &mut s)?;
         let mut fields = BTreeMap::new();
@@ -794,9 +798,38 @@ pub fn build(root: &Node, fixups: &mut Fixups) -> Result<Model, String> {
         ctx.complex_type(ct, name, &rust, true)?;
     }
     let mut model = ctx.model;
+    merge_derived_into_abstract(&mut model);
     ctx.fixups.apply_to_model(&mut model)?;
     mark_boxed(&mut model);
     Ok(model)
+}
+
+/// An element typed with an abstract type carries `xsi:type` and the fields of a derived type:
+/// the abstract struct gets the fields of all its derived types, so nothing is lost on reading.
+fn merge_derived_into_abstract(model: &mut Model) {
+    let derived: Vec<Struct> = model
+        .structs
+        .iter()
+        .filter(|s| s.base.is_some())
+        .cloned()
+        .collect();
+    for s in model.structs.iter_mut().filter(|s| s.is_abstract) {
+        for d in derived
+            .iter()
+            .filter(|d| d.base.as_deref() == Some(s.origin.as_str()))
+        {
+            for a in &d.attrs {
+                if !s.attrs.iter().any(|x| x.xml == a.xml) {
+                    s.attrs.push(a.clone());
+                }
+            }
+            for c in &d.children {
+                if !s.children.iter().any(|x| x.xml == c.xml) {
+                    s.children.push(c.clone());
+                }
+            }
+        }
+    }
 }
 
 /// Boxes every `Option` child whose type can reach the containing struct again through

@@ -384,7 +384,7 @@ impl ReadXml for TsResponse {
             "mcpSiteSettings" => {
                 self.mcp_site_settings = Some(Box::new(read(rd, e, empty)?));
             }
-            "metric" => self.metric = Some(Box::new(read(rd, e, empty)?)),
+            "metric" => self.metric.push(read(rd, e, empty)?),
             "mobileSecuritySettingsList" => {
                 self.mobile_security_settings_list = Some(Box::new(read(rd, e, empty)?));
             }
@@ -2312,8 +2312,25 @@ impl ReadXml for FlowParameterDomainType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
             "domainType" => self.domain_type = attr_value(a),
+            "dateValueIncrement" => self.date_value_increment = attr_value(a),
+            "maxValue" => self.max_value = attr_value(a),
+            "minValue" => self.min_value = attr_value(a),
+            "stepSize" => self.step_size = attr_value(a),
             _ => {}
         }
+    }
+    fn read_child(
+        &mut self,
+        name: &str,
+        rd: &mut XmlReader<'_>,
+        e: &BytesStart<'_>,
+        empty: bool,
+    ) -> Result<bool, Error> {
+        match name {
+            "values" => self.values = Some(read(rd, e, empty)?),
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
 }
 impl ReadXml for FlowParameterListDomainType {

@@ -388,8 +388,8 @@ pub struct TsResponse {
     pub linked_task_job: Option<Box<LinkedTaskJobType>>,
     /// The `<mcpSiteSettings>` child element (`mcpSiteSettingsType`).
     pub mcp_site_settings: Option<Box<McpSiteSettingsType>>,
-    /// The `<metric>` child element (`metricType`).
-    pub metric: Option<Box<MetricType>>,
+    /// The repeated `<metric>` child elements (`metricType`).
+    pub metric: Vec<MetricType>,
     /// The `<mobileSecuritySettingsList>` child element (`mobileSecuritySettingsListType`).
     pub mobile_security_settings_list: Option<Box<MobileSecuritySettingsListType>>,
     /// The `<notificationPreferenceUpdateStatus>` child element (`notificationPreferenceUpdateStatusType`).
@@ -1816,6 +1816,16 @@ pub struct FlowParameterBinaryDomainType {
 pub struct FlowParameterDomainType {
     /// The `domainType` attribute (`xs:string`).
     pub domain_type: Option<String>,
+    /// The `dateValueIncrement` attribute (`xs:string`).
+    pub date_value_increment: Option<String>,
+    /// The `maxValue` attribute (`xs:string`).
+    pub max_value: Option<String>,
+    /// The `minValue` attribute (`xs:string`).
+    pub min_value: Option<String>,
+    /// The `stepSize` attribute (`xs:string`).
+    pub step_size: Option<String>,
+    /// The `<values>` child element (`flowParameterListValueListType`).
+    pub values: Option<FlowParameterListValueListType>,
 }
 /// The schema's complex type `flowParameterListDomainType`.
 #[derive(Debug, Clone, Default, PartialEq)]

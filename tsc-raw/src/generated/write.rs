@@ -246,7 +246,7 @@ impl WriteXml for TsResponse {
             || self.label_list.is_some() || self.label_value.is_some()
             || self.label_value_list.is_some() || self.linked_task.is_some()
             || self.linked_task_job.is_some() || self.mcp_site_settings.is_some()
-            || self.metric.is_some() || self.mobile_security_settings_list.is_some()
+            || !self.metric.is_empty() || self.mobile_security_settings_list.is_some()
             || self.notification_preference_update_status.is_some()
             || self.notification_update_result.is_some() || self.onboarding.is_some()
             || self.permissions.is_some()
@@ -393,7 +393,7 @@ impl WriteXml for TsResponse {
         w.child("linkedTask", self.linked_task.as_ref())?;
         w.child("linkedTaskJob", self.linked_task_job.as_ref())?;
         w.child("mcpSiteSettings", self.mcp_site_settings.as_ref())?;
-        w.child("metric", self.metric.as_ref())?;
+        w.children("metric", &self.metric)?;
         w.child(
             "mobileSecuritySettingsList",
             self.mobile_security_settings_list.as_ref(),
@@ -1709,6 +1709,17 @@ impl WriteXml for FlowParameterBinaryDomainType {
 impl WriteXml for FlowParameterDomainType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("domainType", &self.domain_type)?;
+        w.attr("dateValueIncrement", &self.date_value_increment)?;
+        w.attr("maxValue", &self.max_value)?;
+        w.attr("minValue", &self.min_value)?;
+        w.attr("stepSize", &self.step_size)?;
+        Ok(())
+    }
+    fn has_content(&self) -> bool {
+        self.values.is_some()
+    }
+    fn write_content(&self, w: &mut XmlWriter) -> Result<(), Error> {
+        w.child("values", self.values.as_ref())?;
         Ok(())
     }
 }
