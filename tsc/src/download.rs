@@ -29,6 +29,7 @@
 //! ```
 
 mod atomic;
+mod endpoints;
 mod names;
 
 use std::path::{Path, PathBuf};
@@ -313,12 +314,8 @@ async fn open(
     id: &str,
     include_extract: bool,
 ) -> Result<reqwest::Response> {
-    crate::error::require_id(resource_name(kind), id)?;
-    let path = server.site_path(&format!(
-        "{}/{}/content",
-        content_path(kind),
-        segment(id)
-    ))?;
+    let id = crate::error::require_id(resource_name(kind), id)?;
+    let path = server.site_path(&format!("{}/{id}/content", content_path(kind)))?;
     let mut req = ApiRequest::get(path).no_timeout();
     if !include_extract {
         req = req.query("includeExtract", "False").require_version(
@@ -413,18 +410,6 @@ fn file_error(e: std::io::Error, path: &Path, action: &'static str) -> Error {
         path: path.to_path_buf(),
         source: e,
     }
-}
-
-/// Characters escaped in an id used as a path segment: everything but RFC 3986 unreserved ones.
-const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'~');
-
-/// An id escaped for use as one path segment (LUIDs pass unchanged).
-pub(crate) fn segment(id: &str) -> percent_encoding::PercentEncode<'_> {
-    percent_encoding::utf8_percent_encode(id, SEGMENT)
 }
 
 async fn fetch_bytes(server: &Server, req: ApiRequest) -> Result<bytes::Bytes> {

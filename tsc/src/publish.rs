@@ -39,6 +39,7 @@
 //! # Ok(()) }
 //! ```
 
+mod endpoints;
 mod payload;
 mod validate;
 
@@ -187,7 +188,9 @@ impl PublishOptions {
             req = req.query(param, "true");
         }
         if as_job {
-            req = req.query("asJob", "true");
+            req = req
+                .query("asJob", "true")
+                .require_version("publishing as a job", crate::ApiVersion::new(3, 0));
         }
         if self.skip_connection_check && self.kind == PublishKind::Workbook {
             req = req.query("skipConnectionCheck", "true");
@@ -257,10 +260,7 @@ impl PublishOptions {
                 message: "the response to Initiate File Upload has no uploadSessionId".into(),
                 excerpt: String::new(),
             })?;
-        let path = server.site_path(&format!(
-            "fileUploads/{}",
-            crate::download::segment(&session)
-        ))?;
+        let path = server.site_path(&format!("fileUploads/{}", crate::convert::seg(&session)))?;
         let read_err = |e: std::io::Error| Error::Io {
             action: "reading",
             path: file.path.clone(),
@@ -525,4 +525,3 @@ impl PublishDatasource {
         self.opts.run(&self.server, as_job).await
     }
 }
-

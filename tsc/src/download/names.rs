@@ -208,6 +208,7 @@ pub fn fallback_file_name(kind: ContentKind, id: &str, content_type: Option<&str
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
 
