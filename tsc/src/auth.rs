@@ -256,13 +256,10 @@ impl Credentials {
                 (&c.site_content_url, &c.user_id_to_impersonate)
             }
         };
-        creds.site = Some(
-            tsc_raw::SiteType {
-                content_url: Some(site.clone()),
-                ..Default::default()
-            }
-            .into(),
-        );
+        creds.site = Some(tsc_raw::SiteType {
+            content_url: Some(site.clone()),
+            ..Default::default()
+        });
         if let Some(id) = imp {
             creds.user = Some(tsc_raw::UserType {
                 id: Some(id.clone()),
@@ -414,6 +411,7 @@ impl Server {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -5,7 +5,7 @@
 //! # async fn demo(server: tsc::Server) -> tsc::Result<()> {
 //! let mut wb = server.workbooks().get_by_id("1f951daf-4061-451a-9df1-69a8062664f2").await?;
 //! server.workbooks().populate_connections(&mut wb).await?;
-//! let mut conn = wb.connections.unwrap_or_default().remove(0);
+//! let mut conn = wb.connections.clone().unwrap_or_default().remove(0);
 //! conn.username = Some("analyst".into());
 //! conn.password = Some("new-password".into());
 //! conn.embed_password = Some(true);

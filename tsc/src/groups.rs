@@ -174,9 +174,9 @@ impl GroupsEndpoint {
             group: Some(Self::import_raw(item, None)?.into()),
             ..Default::default()
         };
-        Ok(ApiRequest::post(self.server.site_path("groups")?)
+        ApiRequest::post(self.server.site_path("groups")?)
             .query("asJob", as_job.to_string())
-            .xml(&body)?)
+            .xml(&body)
     }
 
     /// Imports a group from Active Directory and waits for the import (TSC's

@@ -56,7 +56,7 @@ impl PaginationItem {
             Some(p) => PaginationItem {
                 page_number: p.page_number.map(|n| n as u32).unwrap_or(1),
                 page_size: p.page_size.map(|n| n as u32).unwrap_or(items as u32),
-                total_available: p.total_available.map(|n| n as u64).unwrap_or(items as u64),
+                total_available: p.total_available.unwrap_or(items as u64),
             },
             None => PaginationItem {
                 page_number: 1,
@@ -340,6 +340,7 @@ fn clone_err(e: &crate::Error) -> crate::Error {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use futures::TryStreamExt;

@@ -5,7 +5,7 @@
 //! Spaces, quotes, `+`, `%` and non-ASCII characters in values are percent-encoded so that Tableau
 //! reads them literally. Tableau's filter grammar has no escaping for `,` `&` `:` `[` `]`, so a
 //! text value containing one of them is rejected before sending with
-//! [`InputError::UnsupportedFilterValue`](crate::InputError::UnsupportedFilterValue); use the
+//! [`crate::InputError::UnsupportedFilterValue`]; use the
 //! wildcard `*` in its place (Tableau Server 2022.1.14+/Cloud) and narrow the results yourself.
 //!
 //! ```
@@ -629,6 +629,7 @@ pub(crate) fn encode_query(pairs: &[(String, String)]) -> String {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -503,7 +503,7 @@ impl SchedulesEndpoint {
         let body = tsc_raw::TsRequest {
             task: Some(
                 tsc_raw::TaskType {
-                    extract_refresh: Some(refresh.into()),
+                    extract_refresh: Some(refresh),
                     ..Default::default()
                 }
                 .into(),

@@ -490,6 +490,7 @@ fn parse_address(address: &str) -> Result<reqwest::Url> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -357,9 +357,8 @@ impl Server {
             for (k, v) in &req.headers {
                 rb = rb.header(k.as_str(), v.as_str());
             }
-            match req.timeout.unwrap_or(self.inner.request_timeout) {
-                Some(d) => rb = rb.timeout(d),
-                None => {}
+            if let Some(d) = req.timeout.unwrap_or(self.inner.request_timeout) {
+                rb = rb.timeout(d);
             }
             rb = match &mut req.body {
                 RequestBody::Empty => rb,

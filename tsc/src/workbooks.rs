@@ -174,7 +174,7 @@ impl WorkbooksEndpoint {
     }
 
     pub(crate) fn get_by_id_request(&self, id: &str) -> Result<ApiRequest> {
-        let id = require_id("Workbook", &id)?;
+        let id = require_id("Workbook", id)?;
         Ok(ApiRequest::get(
             self.server.site_path(&format!("workbooks/{id}"))?,
         ))
@@ -211,7 +211,7 @@ impl WorkbooksEndpoint {
     }
 
     pub(crate) fn delete_request(&self, id: &str) -> Result<ApiRequest> {
-        let id = require_id("Workbook", &id)?;
+        let id = require_id("Workbook", id)?;
         Ok(ApiRequest::delete(
             self.server.site_path(&format!("workbooks/{id}"))?,
         ))

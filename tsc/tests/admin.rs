@@ -13,7 +13,9 @@ use tsc::{
 use wiremock::ResponseTemplate;
 
 fn input(err: tsc::Error) -> InputError {
-    err.input_error().cloned().unwrap_or_else(|| panic!("expected invalid input, got {err:?}"))
+    err.input_error()
+        .cloned()
+        .unwrap_or_else(|| panic!("expected invalid input, got {err:?}"))
 }
 
 // ---------------------------------------------------------------- sites
@@ -24,8 +26,20 @@ async fn sites_list_get_by_id_name_content_url() {
     let one = fixture!("site_get_by_id.xml");
     let (mock, server) = setup().await;
     on(&mock, "GET", "/api/3.19/sites", xml(list)).await;
-    on(&mock, "GET", "/api/3.19/sites/0626857c-1def-4503-a7d8-7907c3ff9d9f", xml(one.clone())).await;
-    on(&mock, "GET", "/api/3.19/sites/My%20Site%2F2", xml(one.clone())).await;
+    on(
+        &mock,
+        "GET",
+        "/api/3.19/sites/0626857c-1def-4503-a7d8-7907c3ff9d9f",
+        xml(one.clone()),
+    )
+    .await;
+    on(
+        &mock,
+        "GET",
+        "/api/3.19/sites/My%20Site%2F2",
+        xml(one.clone()),
+    )
+    .await;
     on(&mock, "GET", "/api/3.19/sites/sales", xml(one)).await;
     let page = server.sites().list().send().await.unwrap();
     assert_eq!(page.pagination.total_available, 2);
@@ -37,17 +51,33 @@ async fn sites_list_get_by_id_name_content_url() {
     assert_eq!(s.user_quota, Some(4));
     assert_eq!(s.storage_quota, Some(100));
     assert_eq!(s.disable_subscriptions, Some(true));
-    let by_id = server.sites().get_by_id("0626857c-1def-4503-a7d8-7907c3ff9d9f").await.unwrap();
-    assert_eq!(by_id.id.as_deref(), Some("0626857c-1def-4503-a7d8-7907c3ff9d9f"));
+    let by_id = server
+        .sites()
+        .get_by_id("0626857c-1def-4503-a7d8-7907c3ff9d9f")
+        .await
+        .unwrap();
+    assert_eq!(
+        by_id.id.as_deref(),
+        Some("0626857c-1def-4503-a7d8-7907c3ff9d9f")
+    );
     server.sites().get_by_name("My Site/2").await.unwrap();
     server.sites().get_by_content_url("sales").await.unwrap();
     let reqs = requests(&mock).await;
     assert_eq!(reqs[2].url.query(), Some("key=name"));
     assert_eq!(reqs[3].url.query(), Some("key=contentUrl"));
-    assert!(reqs.iter().all(|r| r.headers.get("x-tableau-auth").unwrap() == TOKEN));
+    assert!(
+        reqs.iter()
+            .all(|r| r.headers.get("x-tableau-auth").unwrap() == TOKEN)
+    );
     // TSC exceptions: "Site ID undefined.", "Site Name undefined."
-    assert!(matches!(input(server.sites().get_by_id("").await.unwrap_err()), InputError::EmptyId { resource: "Site" }));
-    assert!(matches!(input(server.sites().get_by_name("").await.unwrap_err()), InputError::Empty { what: "Site Name" }));
+    assert!(matches!(
+        input(server.sites().get_by_id("").await.unwrap_err()),
+        InputError::EmptyId { resource: "Site" }
+    ));
+    assert!(matches!(
+        input(server.sites().get_by_name("").await.unwrap_err()),
+        InputError::Empty { what: "Site Name" }
+    ));
     assert_eq!(requests(&mock).await.len(), 4);
 }
 
@@ -56,44 +86,92 @@ async fn site_create_update_delete() {
     let created = fixture!("site_create.xml");
     let (mock, server) = setup().await;
     on(&mock, "POST", "/api/3.19/sites", xml(created.clone())).await;
-    on(&mock, "PUT", "/api/3.19/sites/0626857c-1def-4503-a7d8-7907c3ff9d9f", xml(created)).await;
-    on(&mock, "DELETE", "/api/3.19/sites/0626857c-1def-4503-a7d8-7907c3ff9d9f", ResponseTemplate::new(204)).await;
-    let item = SiteItem::new("Tableau", "tableau").with_admin_mode(AdminMode::ContentAndUsers).with_user_quota(15);
+    on(
+        &mock,
+        "PUT",
+        "/api/3.19/sites/0626857c-1def-4503-a7d8-7907c3ff9d9f",
+        xml(created),
+    )
+    .await;
+    on(
+        &mock,
+        "DELETE",
+        "/api/3.19/sites/0626857c-1def-4503-a7d8-7907c3ff9d9f",
+        ResponseTemplate::new(204),
+    )
+    .await;
+    let item = SiteItem::new("Tableau", "tableau")
+        .with_admin_mode(AdminMode::ContentAndUsers)
+        .with_user_quota(15);
     let site = server.sites().create(&item).await.unwrap();
-    assert_eq!(site.id.as_deref(), Some("0626857c-1def-4503-a7d8-7907c3ff9d9f"));
+    assert_eq!(
+        site.id.as_deref(),
+        Some("0626857c-1def-4503-a7d8-7907c3ff9d9f")
+    );
     assert_eq!(site.user_quota, Some(15));
     let mut upd = site.clone();
     upd.state = Some(SiteState::Suspended);
     upd.disable_subscriptions = Some(false);
     server.sites().update(&upd).await.unwrap();
-    server.sites().delete("0626857c-1def-4503-a7d8-7907c3ff9d9f").await.unwrap();
+    server
+        .sites()
+        .delete("0626857c-1def-4503-a7d8-7907c3ff9d9f")
+        .await
+        .unwrap();
     let reqs = requests(&mock).await;
     assert_xml_request(&reqs[0]);
     insta::assert_snapshot!("site_create", describe(&reqs[0]));
     insta::assert_snapshot!("site_update", describe(&reqs[1]));
     assert_auth(&reqs[2]);
-    assert!(server.is_signed_in(), "deleting another site keeps the session");
+    assert!(
+        server.is_signed_in(),
+        "deleting another site keeps the session"
+    );
 }
 
 #[tokio::test]
 async fn site_rules_are_checked_before_sending() {
     let (mock, server) = setup().await;
-    let bad = SiteItem::new("S", "s").with_admin_mode(AdminMode::ContentOnly).with_user_quota(5);
+    let bad = SiteItem::new("S", "s")
+        .with_admin_mode(AdminMode::ContentOnly)
+        .with_user_quota(5);
     let err = server.sites().create(&bad).await.unwrap_err();
     assert_eq!(input(err), InputError::UserQuotaWithContentOnly);
     let mut bad_upd = bad.clone();
     bad_upd.id = Some("x".into());
     let err = server.sites().update(&bad_upd).await.unwrap_err();
-    assert!(err.to_string().contains("ContentOnly and also set a user quota"), "{err}");
-    assert!(matches!(input(server.sites().update(&SiteItem::new("S", "s")).await.unwrap_err()), InputError::MissingId { resource: "Site" }));
-    assert!(matches!(input(server.sites().delete("").await.unwrap_err()), InputError::EmptyId { resource: "Site" }));
+    assert!(
+        err.to_string()
+            .contains("ContentOnly and also set a user quota"),
+        "{err}"
+    );
+    assert!(matches!(
+        input(
+            server
+                .sites()
+                .update(&SiteItem::new("S", "s"))
+                .await
+                .unwrap_err()
+        ),
+        InputError::MissingId { resource: "Site" }
+    ));
+    assert!(matches!(
+        input(server.sites().delete("").await.unwrap_err()),
+        InputError::EmptyId { resource: "Site" }
+    ));
     assert!(requests(&mock).await.is_empty());
 }
 
 #[tokio::test]
 async fn deleting_the_signed_in_site_ends_the_session() {
     let (mock, server) = setup().await;
-    on(&mock, "DELETE", "/api/3.19/sites/site-1", ResponseTemplate::new(204)).await;
+    on(
+        &mock,
+        "DELETE",
+        "/api/3.19/sites/site-1",
+        ResponseTemplate::new(204),
+    )
+    .await;
     server.sites().delete(SITE).await.unwrap();
     assert!(!server.is_signed_in());
 }
@@ -106,34 +184,96 @@ async fn projects_list_create_update_delete() {
     let updated = fixture!("project_update.xml");
     let (mock, server) = setup().await;
     on(&mock, "GET", "/api/3.19/sites/site-1/projects", xml(list)).await;
-    on(&mock, "POST", "/api/3.19/sites/site-1/projects", xml(updated.clone())).await;
-    on(&mock, "PUT", "/api/3.19/sites/site-1/projects/1d0304cd-3796-429f-b815-7258370b9b74", xml(updated)).await;
-    on(&mock, "DELETE", "/api/3.19/sites/site-1/projects/1d0304cd-3796-429f-b815-7258370b9b74", ResponseTemplate::new(204)).await;
+    on(
+        &mock,
+        "POST",
+        "/api/3.19/sites/site-1/projects",
+        xml(updated.clone()),
+    )
+    .await;
+    on(
+        &mock,
+        "PUT",
+        "/api/3.19/sites/site-1/projects/1d0304cd-3796-429f-b815-7258370b9b74",
+        xml(updated),
+    )
+    .await;
+    on(
+        &mock,
+        "DELETE",
+        "/api/3.19/sites/site-1/projects/1d0304cd-3796-429f-b815-7258370b9b74",
+        ResponseTemplate::new(204),
+    )
+    .await;
     let page = server.projects().list().send().await.unwrap();
     assert_eq!(page.items.len(), 3);
-    assert_eq!(page.items[2].parent_id.as_deref(), Some("1d0304cd-3796-429f-b815-7258370b9b74"));
-    assert_eq!(page.items[0].content_permissions, Some(ContentPermissions::ManagedByOwner));
+    assert_eq!(
+        page.items[2].parent_id.as_deref(),
+        Some("1d0304cd-3796-429f-b815-7258370b9b74")
+    );
+    assert_eq!(
+        page.items[0].content_permissions,
+        Some(ContentPermissions::ManagedByOwner)
+    );
     let new = ProjectItem::new("Test Project")
         .with_description("Project created for testing")
         .with_content_permissions(ContentPermissions::LockedToProject)
         .with_parent("9a8f2265-70f3-4494-96c5-e5949d7a1120");
     let p = server.projects().create(&new).await.unwrap();
-    assert_eq!(p.id.as_deref(), Some("1d0304cd-3796-429f-b815-7258370b9b74"));
-    assert_eq!(p.content_permissions, Some(ContentPermissions::LockedToProject));
+    assert_eq!(
+        p.id.as_deref(),
+        Some("1d0304cd-3796-429f-b815-7258370b9b74")
+    );
+    assert_eq!(
+        p.content_permissions,
+        Some(ContentPermissions::LockedToProject)
+    );
     let mut upd = p.clone();
     upd.owner_id = Some("dd2239f6-ddf1-4107-981a-4cf94e415794".into());
     let after = server.projects().update(&upd).await.unwrap();
-    assert_eq!(after.parent_id.as_deref(), Some("9a8f2265-70f3-4494-96c5-e5949d7a1120"));
-    server.projects().delete(p.id.clone().unwrap()).await.unwrap();
+    assert_eq!(
+        after.parent_id.as_deref(),
+        Some("9a8f2265-70f3-4494-96c5-e5949d7a1120")
+    );
+    server
+        .projects()
+        .delete(p.id.clone().unwrap())
+        .await
+        .unwrap();
     let reqs = requests(&mock).await;
     assert_xml_request(&reqs[1]);
     insta::assert_snapshot!("project_create", describe(&reqs[1]));
     insta::assert_snapshot!("project_update", describe(&reqs[2]));
     assert_auth(&reqs[3]);
     // TSC: "Project item missing ID.", "Project ID undefined."
-    assert!(matches!(input(server.projects().update(&ProjectItem::new("x")).await.unwrap_err()), InputError::MissingId { resource: "Project" }));
-    assert!(matches!(input(server.projects().delete("").await.unwrap_err()), InputError::EmptyId { resource: "Project" }));
-    assert!(matches!(input(server.projects().create(&ProjectItem::new(" ")).await.unwrap_err()), InputError::Empty { .. }));
+    assert!(matches!(
+        input(
+            server
+                .projects()
+                .update(&ProjectItem::new("x"))
+                .await
+                .unwrap_err()
+        ),
+        InputError::MissingId {
+            resource: "Project"
+        }
+    ));
+    assert!(matches!(
+        input(server.projects().delete("").await.unwrap_err()),
+        InputError::EmptyId {
+            resource: "Project"
+        }
+    ));
+    assert!(matches!(
+        input(
+            server
+                .projects()
+                .create(&ProjectItem::new(" "))
+                .await
+                .unwrap_err()
+        ),
+        InputError::Empty { .. }
+    ));
     assert_eq!(requests(&mock).await.len(), 4);
 }
 
@@ -144,14 +284,26 @@ async fn users_list_all_fields() {
     let body = fixture!("user_get_all_fields.xml");
     let (mock, server) = setup().await;
     on(&mock, "GET", "/api/3.19/sites/site-1/users", xml(body)).await;
-    let page = server.users().list().fields(tsc::Fields::All).send().await.unwrap();
+    let page = server
+        .users()
+        .list()
+        .fields(tsc::Fields::All)
+        .send()
+        .await
+        .unwrap();
     let bob = &page.items[0];
     assert_eq!(bob.name, "bob@example.com");
     assert_eq!(bob.full_name.as_deref(), Some("Bob Smith"));
     assert_eq!(bob.site_role, Some(SiteRole::SiteAdministratorCreator));
-    assert_eq!(bob.auth_setting, Some(AuthSetting::Other("TableauIDWithMFA".into())));
+    assert_eq!(
+        bob.auth_setting,
+        Some(AuthSetting::Other("TableauIDWithMFA".into()))
+    );
     assert_eq!(bob.domain_name.as_deref(), Some("TABID_WITH_MFA"));
-    assert_eq!(bob.last_login, Some(time::macros::datetime!(2025-02-04 06:39:20 UTC)));
+    assert_eq!(
+        bob.last_login,
+        Some(time::macros::datetime!(2025-02-04 06:39:20 UTC))
+    );
     assert_eq!(page.items[1].site_role, Some(SiteRole::ExplorerCanPublish));
     insta::assert_snapshot!(describe(&only_request(&mock).await));
 }
@@ -162,22 +314,55 @@ async fn user_add_get_update_remove() {
     let updated = fixture!("user_update.xml");
     let (mock, server) = setup().await;
     let id = "4cc4c17f-898a-4de4-abed-a1681c673ced";
-    on(&mock, "POST", "/api/3.19/sites/site-1/users", xml(added.clone())).await;
-    on(&mock, "GET", &format!("/api/3.19/sites/site-1/users/{id}"), xml(added)).await;
-    on(&mock, "PUT", &format!("/api/3.19/sites/site-1/users/{id}"), xml(updated)).await;
-    on(&mock, "DELETE", &format!("/api/3.19/sites/site-1/users/{id}"), ResponseTemplate::new(204)).await;
-    let new = UserItem::new("Cassie", SiteRole::Viewer).with_auth_setting(AuthSetting::ServerDefault);
+    on(
+        &mock,
+        "POST",
+        "/api/3.19/sites/site-1/users",
+        xml(added.clone()),
+    )
+    .await;
+    on(
+        &mock,
+        "GET",
+        &format!("/api/3.19/sites/site-1/users/{id}"),
+        xml(added),
+    )
+    .await;
+    on(
+        &mock,
+        "PUT",
+        &format!("/api/3.19/sites/site-1/users/{id}"),
+        xml(updated),
+    )
+    .await;
+    on(
+        &mock,
+        "DELETE",
+        &format!("/api/3.19/sites/site-1/users/{id}"),
+        ResponseTemplate::new(204),
+    )
+    .await;
+    let new =
+        UserItem::new("Cassie", SiteRole::Viewer).with_auth_setting(AuthSetting::ServerDefault);
     let u = server.users().add(&new).await.unwrap();
     assert_eq!(u.id.as_deref(), Some(id));
     assert_eq!(u.auth_setting, Some(AuthSetting::ServerDefault));
     let mut u = server.users().get_by_id(id).await.unwrap();
     u.full_name = Some("Cassie".into());
     u.email = Some("cassie@email.com".into());
-    let after = server.users().update_with_password(&u, "n3w&<pw>").await.unwrap();
+    let after = server
+        .users()
+        .update_with_password(&u, "n3w&<pw>")
+        .await
+        .unwrap();
     assert_eq!(after.email.as_deref(), Some("cassie@email.com"));
     assert_eq!(after.id.as_deref(), Some(id), "id kept from the item");
     server.users().remove(id).await.unwrap();
-    server.users().remove_and_map_assets(id, "owner-2").await.unwrap();
+    server
+        .users()
+        .remove_and_map_assets(id, "owner-2")
+        .await
+        .unwrap();
     let reqs = requests(&mock).await;
     assert_xml_request(&reqs[0]);
     insta::assert_snapshot!("user_add", describe(&reqs[0]));
@@ -185,10 +370,37 @@ async fn user_add_get_update_remove() {
     assert_auth(&reqs[3]);
     assert_eq!(reqs[4].url.query(), Some("mapAssetsTo=owner-2"));
     // TSC: "User ID undefined.", "User item missing ID."
-    assert!(matches!(input(server.users().get_by_id("").await.unwrap_err()), InputError::EmptyId { resource: "User" }));
-    assert!(matches!(input(server.users().remove("").await.unwrap_err()), InputError::EmptyId { resource: "User" }));
-    assert!(matches!(input(server.users().update(&UserItem::new("x", SiteRole::Viewer)).await.unwrap_err()), InputError::MissingId { resource: "User" }));
-    assert!(matches!(input(server.users().add(&UserItem { name: "x".into(), ..Default::default() }).await.unwrap_err()), InputError::Empty { .. }));
+    assert!(matches!(
+        input(server.users().get_by_id("").await.unwrap_err()),
+        InputError::EmptyId { resource: "User" }
+    ));
+    assert!(matches!(
+        input(server.users().remove("").await.unwrap_err()),
+        InputError::EmptyId { resource: "User" }
+    ));
+    assert!(matches!(
+        input(
+            server
+                .users()
+                .update(&UserItem::new("x", SiteRole::Viewer))
+                .await
+                .unwrap_err()
+        ),
+        InputError::MissingId { resource: "User" }
+    ));
+    assert!(matches!(
+        input(
+            server
+                .users()
+                .add(&UserItem {
+                    name: "x".into(),
+                    ..Default::default()
+                })
+                .await
+                .unwrap_err()
+        ),
+        InputError::Empty { .. }
+    ));
     assert_eq!(requests(&mock).await.len(), 5);
 }
 
@@ -196,28 +408,69 @@ async fn user_add_get_update_remove() {
 async fn user_populate_workbooks_and_favorites() {
     let wbs = fixture!("workbook_get.xml");
     let (mock, server) = setup().await;
-    on(&mock, "GET", "/api/3.19/sites/site-1/users/u1/workbooks", xml(wbs)).await;
+    on(
+        &mock,
+        "GET",
+        "/api/3.19/sites/site-1/users/u1/workbooks",
+        xml(wbs),
+    )
+    .await;
     let favs = ts(r#"<favorites>
         <favorite label="Superstore"><workbook id="w1" name="Superstore"/></favorite>
         <favorite label="Overview"><view id="v1" name="Overview"/></favorite>
         <favorite label="DS"><datasource id="d1" name="DS"/></favorite>
         <favorite label="P"><project id="p1" name="P"/></favorite>
     </favorites>"#);
-    on(&mock, "GET", "/api/3.19/sites/site-1/favorites/u1", xml(favs)).await;
-    let mut u = UserItem { id: Some("u1".into()), ..Default::default() };
+    on(
+        &mock,
+        "GET",
+        "/api/3.19/sites/site-1/favorites/u1",
+        xml(favs),
+    )
+    .await;
+    let mut u = UserItem {
+        id: Some("u1".into()),
+        ..Default::default()
+    };
     assert!(u.workbooks.is_none() && u.favorites.is_none());
     server.users().populate_workbooks(&mut u).await.unwrap();
     server.users().populate_favorites(&mut u).await.unwrap();
     assert_eq!(u.workbooks.as_ref().unwrap().len(), 2);
     let f = u.favorites.as_ref().unwrap();
-    assert_eq!((f.workbooks.len(), f.views.len(), f.datasources.len(), f.projects.len()), (1, 1, 1, 1));
+    assert_eq!(
+        (
+            f.workbooks.len(),
+            f.views.len(),
+            f.datasources.len(),
+            f.projects.len()
+        ),
+        (1, 1, 1, 1)
+    );
     assert_eq!(f.views[0].name, "Overview");
     let reqs = requests(&mock).await;
     assert_eq!(reqs[0].url.query(), Some("pageNumber=1"));
     assert_auth(&reqs[1]);
     let mut none = UserItem::default();
-    assert!(matches!(input(server.users().populate_workbooks(&mut none).await.unwrap_err()), InputError::MissingId { resource: "User" }));
-    assert!(matches!(input(server.users().populate_favorites(&mut none).await.unwrap_err()), InputError::MissingId { resource: "User" }));
+    assert!(matches!(
+        input(
+            server
+                .users()
+                .populate_workbooks(&mut none)
+                .await
+                .unwrap_err()
+        ),
+        InputError::MissingId { resource: "User" }
+    ));
+    assert!(matches!(
+        input(
+            server
+                .users()
+                .populate_favorites(&mut none)
+                .await
+                .unwrap_err()
+        ),
+        InputError::MissingId { resource: "User" }
+    ));
 }
 
 // ---------------------------------------------------------------- groups
@@ -231,13 +484,29 @@ async fn groups_list_create_update_delete() {
     let gid = "ef8b19c0-43b6-11e6-af50-63f5805dbe3c";
     on(&mock, "GET", "/api/3.19/sites/site-1/groups", xml(list)).await;
     on(&mock, "POST", "/api/3.19/sites/site-1/groups", xml(created)).await;
-    on(&mock, "PUT", &format!("/api/3.19/sites/site-1/groups/{gid}"), xml(updated)).await;
-    on(&mock, "DELETE", &format!("/api/3.19/sites/site-1/groups/{gid}"), ResponseTemplate::new(204)).await;
+    on(
+        &mock,
+        "PUT",
+        &format!("/api/3.19/sites/site-1/groups/{gid}"),
+        xml(updated),
+    )
+    .await;
+    on(
+        &mock,
+        "DELETE",
+        &format!("/api/3.19/sites/site-1/groups/{gid}"),
+        ResponseTemplate::new(204),
+    )
+    .await;
     let page = server.groups().list().send().await.unwrap();
     assert_eq!(page.items.len(), 3);
     assert_eq!(page.items[0].name, "All Users");
     assert_eq!(page.items[0].domain_name.as_deref(), Some("local"));
-    let g = server.groups().create(&GroupItem::new("試供品")).await.unwrap();
+    let g = server
+        .groups()
+        .create(&GroupItem::new("試供品"))
+        .await
+        .unwrap();
     assert_eq!(g.name, "試供品");
     let mut g = page.items[0].clone();
     g.name = "Group updated name".into();
@@ -250,8 +519,20 @@ async fn groups_list_create_update_delete() {
     insta::assert_snapshot!("group_update_local", describe(&reqs[2]));
     assert_auth(&reqs[3]);
     // TSC: "Group ID undefined", "Group item missing ID"
-    assert!(matches!(input(server.groups().delete("").await.unwrap_err()), InputError::EmptyId { resource: "Group" }));
-    assert!(matches!(input(server.groups().update(&GroupItem::new("x"), None).await.unwrap_err()), InputError::MissingId { resource: "Group" }));
+    assert!(matches!(
+        input(server.groups().delete("").await.unwrap_err()),
+        InputError::EmptyId { resource: "Group" }
+    ));
+    assert!(matches!(
+        input(
+            server
+                .groups()
+                .update(&GroupItem::new("x"), None)
+                .await
+                .unwrap_err()
+        ),
+        InputError::MissingId { resource: "Group" }
+    ));
     assert_eq!(requests(&mock).await.len(), 4);
 }
 
@@ -270,24 +551,44 @@ async fn group_active_directory_import_and_sync() {
         .respond_with(xml(job))
         .mount(&mock)
         .await;
-    on(&mock, "PUT", "/api/3.19/sites/site-1/groups/g1", xml(created)).await;
+    on(
+        &mock,
+        "PUT",
+        "/api/3.19/sites/site-1/groups/g1",
+        xml(created),
+    )
+    .await;
     let mut ad = GroupItem::active_directory("試供品", "active-directory-domain-name");
     ad.minimum_site_role = Some(SiteRole::Creator);
     let g = server.groups().create_ad_group(&ad).await.unwrap();
-    assert_eq!(g.domain_name.as_deref(), Some("active-directory-domain-name"));
+    assert_eq!(
+        g.domain_name.as_deref(),
+        Some("active-directory-domain-name")
+    );
     assert_eq!(g.minimum_site_role, Some(SiteRole::Creator));
     let j = server.groups().create_ad_group_as_job(&ad).await.unwrap();
     assert_eq!(j.id.as_deref(), Some("job-id"));
     assert_eq!(j.job_type, Some(tsc::JobType::Other("GroupImport".into())));
     let mut existing = GroupItem::active_directory("試供品", "active-directory-domain-name");
     existing.id = Some("g1".into());
-    server.groups().update(&existing, Some(SiteRole::Viewer)).await.unwrap();
+    server
+        .groups()
+        .update(&existing, Some(SiteRole::Viewer))
+        .await
+        .unwrap();
     let reqs = requests(&mock).await;
     insta::assert_snapshot!("group_create_ad", describe(&reqs[0]));
     insta::assert_snapshot!("group_update_ad", describe(&reqs[2]));
     // An AD group needs a site role for new members.
-    let no_role = GroupItem { id: Some("g1".into()), ..GroupItem::active_directory("x", "d") };
-    assert!(input(server.groups().update(&no_role, None).await.unwrap_err()).to_string().contains("site role"));
+    let no_role = GroupItem {
+        id: Some("g1".into()),
+        ..GroupItem::active_directory("x", "d")
+    };
+    assert!(
+        input(server.groups().update(&no_role, None).await.unwrap_err())
+            .to_string()
+            .contains("site role")
+    );
 }
 
 #[tokio::test]
@@ -295,15 +596,45 @@ async fn group_members() {
     let added = fixture!("group_add_user.xml");
     let empty = fixture!("group_populate_users_empty.xml");
     let (mock, server) = setup().await;
-    on(&mock, "POST", "/api/3.19/sites/site-1/groups/g1/users", xml(added)).await;
-    on(&mock, "DELETE", "/api/3.19/sites/site-1/groups/g1/users/5de011f8-5aa9-4d5b-b991-f462c8dd6bb7", ResponseTemplate::new(204)).await;
-    on(&mock, "GET", "/api/3.19/sites/site-1/groups/g1/users", xml(empty)).await;
-    let mut g = GroupItem { id: Some("g1".into()), name: "G".into(), ..Default::default() };
-    let u = server.groups().add_user(&g, "5de011f8-5aa9-4d5b-b991-f462c8dd6bb7").await.unwrap();
+    on(
+        &mock,
+        "POST",
+        "/api/3.19/sites/site-1/groups/g1/users",
+        xml(added),
+    )
+    .await;
+    on(
+        &mock,
+        "DELETE",
+        "/api/3.19/sites/site-1/groups/g1/users/5de011f8-5aa9-4d5b-b991-f462c8dd6bb7",
+        ResponseTemplate::new(204),
+    )
+    .await;
+    on(
+        &mock,
+        "GET",
+        "/api/3.19/sites/site-1/groups/g1/users",
+        xml(empty),
+    )
+    .await;
+    let mut g = GroupItem {
+        id: Some("g1".into()),
+        name: "G".into(),
+        ..Default::default()
+    };
+    let u = server
+        .groups()
+        .add_user(&g, "5de011f8-5aa9-4d5b-b991-f462c8dd6bb7")
+        .await
+        .unwrap();
     assert_eq!(u.name, "testuser");
     // TSC's "Group must be populated with users first" cannot happen: removing needs only ids.
     assert!(g.users.is_none());
-    server.groups().remove_user(&g, "5de011f8-5aa9-4d5b-b991-f462c8dd6bb7").await.unwrap();
+    server
+        .groups()
+        .remove_user(&g, "5de011f8-5aa9-4d5b-b991-f462c8dd6bb7")
+        .await
+        .unwrap();
     server.groups().populate_users(&mut g).await.unwrap();
     assert_eq!(g.users.as_deref(), Some(&[][..]));
     let reqs = requests(&mock).await;
@@ -312,8 +643,14 @@ async fn group_members() {
     assert_auth(&reqs[1]);
     assert_eq!(reqs.len(), 3, "an empty page ends the listing");
     let no_id = GroupItem::new("x");
-    assert!(matches!(input(server.groups().add_user(&no_id, "u").await.unwrap_err()), InputError::MissingId { resource: "Group" }));
-    assert!(matches!(input(server.groups().remove_user(&g, "").await.unwrap_err()), InputError::EmptyId { resource: "User" }));
+    assert!(matches!(
+        input(server.groups().add_user(&no_id, "u").await.unwrap_err()),
+        InputError::MissingId { resource: "Group" }
+    ));
+    assert!(matches!(
+        input(server.groups().remove_user(&g, "").await.unwrap_err()),
+        InputError::EmptyId { resource: "User" }
+    ));
 }
 
 // ---------------------------------------------------------------- schedules and jobs
@@ -327,20 +664,50 @@ async fn schedules_list_create_update_delete_add() {
     let (mock, server) = setup().await;
     on(&mock, "GET", "/api/3.19/schedules", xml(list)).await;
     on(&mock, "POST", "/api/3.19/schedules", xml(created)).await;
-    on(&mock, "PUT", "/api/3.19/schedules/7bea1766-1543-4052-9753-9d224bc069b5", xml(updated)).await;
-    on(&mock, "DELETE", "/api/3.19/schedules/7bea1766-1543-4052-9753-9d224bc069b5", ResponseTemplate::new(204)).await;
-    on(&mock, "PUT", "/api/3.19/sites/site-1/schedules/s1/workbooks", xml(added.clone())).await;
-    on(&mock, "PUT", "/api/3.19/sites/site-1/schedules/s1/datasources", xml(added)).await;
+    on(
+        &mock,
+        "PUT",
+        "/api/3.19/schedules/7bea1766-1543-4052-9753-9d224bc069b5",
+        xml(updated),
+    )
+    .await;
+    on(
+        &mock,
+        "DELETE",
+        "/api/3.19/schedules/7bea1766-1543-4052-9753-9d224bc069b5",
+        ResponseTemplate::new(204),
+    )
+    .await;
+    on(
+        &mock,
+        "PUT",
+        "/api/3.19/sites/site-1/schedules/s1/workbooks",
+        xml(added.clone()),
+    )
+    .await;
+    on(
+        &mock,
+        "PUT",
+        "/api/3.19/sites/site-1/schedules/s1/datasources",
+        xml(added),
+    )
+    .await;
     let page = server.schedules().list().send().await.unwrap();
     assert_eq!(page.items.len(), 4);
     assert_eq!(page.items[0].schedule_type, Some(ScheduleType::Extract));
-    assert_eq!(page.items[3].schedule_type, Some(ScheduleType::Other("System".into())));
+    assert_eq!(
+        page.items[3].schedule_type,
+        Some(ScheduleType::Other("System".into()))
+    );
     assert_eq!(page.items[1].priority, Some(80));
     let new = ScheduleItem::new(
         "weekly-schedule-1",
         80,
         ScheduleType::Extract,
-        Interval::Weekly { start: time!(9:15), weekdays: vec![Weekday::Monday, Weekday::Wednesday, Weekday::Friday] },
+        Interval::Weekly {
+            start: time!(9:15),
+            weekdays: vec![Weekday::Monday, Weekday::Wednesday, Weekday::Friday],
+        },
     );
     let s = server.schedules().create(&new).await.unwrap();
     assert_eq!(s.interval, new.interval);
@@ -348,11 +715,18 @@ async fn schedules_list_create_update_delete_add() {
     upd.id = Some("7bea1766-1543-4052-9753-9d224bc069b5".into());
     upd.priority = Some(90);
     upd.state = Some("Suspended".into());
-    upd.interval = Some(Interval::Weekly { start: time!(7:00), weekdays: vec![Weekday::Monday, Weekday::Friday] });
+    upd.interval = Some(Interval::Weekly {
+        start: time!(7:00),
+        weekdays: vec![Weekday::Monday, Weekday::Friday],
+    });
     let after = server.schedules().update(&upd).await.unwrap();
     assert_eq!(after.state.as_deref(), Some("Suspended"));
     assert_eq!(after.interval, upd.interval);
-    server.schedules().delete("7bea1766-1543-4052-9753-9d224bc069b5").await.unwrap();
+    server
+        .schedules()
+        .delete("7bea1766-1543-4052-9753-9d224bc069b5")
+        .await
+        .unwrap();
     server.schedules().add_workbook("s1", "w1").await.unwrap();
     server.schedules().add_datasource("s1", "d1").await.unwrap();
     let reqs = requests(&mock).await;
@@ -360,30 +734,114 @@ async fn schedules_list_create_update_delete_add() {
     insta::assert_snapshot!("schedule_update", describe(&reqs[2]));
     insta::assert_snapshot!("schedule_add_workbook", describe(&reqs[4]));
     insta::assert_snapshot!("schedule_add_datasource", describe(&reqs[5]));
-    assert!(matches!(input(server.schedules().update(&new).await.unwrap_err()), InputError::MissingId { resource: "Schedule" }));
+    assert!(matches!(
+        input(server.schedules().update(&new).await.unwrap_err()),
+        InputError::MissingId {
+            resource: "Schedule"
+        }
+    ));
 }
 
 #[tokio::test]
 async fn schedule_intervals_encode_and_validate() {
     let (mock, server) = setup().await;
-    on(&mock, "POST", "/api/3.19/schedules", xml(ts(r#"<schedule id="s" name="n"/>"#))).await;
+    on(
+        &mock,
+        "POST",
+        "/api/3.19/schedules",
+        xml(ts(r#"<schedule id="s" name="n"/>"#)),
+    )
+    .await;
     for (name, iv) in [
-        ("hourly", Interval::Hourly { start: time!(8:00), end: time!(18:00), every: Every::Minutes30 }),
-        ("daily", Interval::Daily { start: time!(23:45) }),
-        ("monthly_last", Interval::Monthly { start: time!(1:00), day: MonthDay::LastDay }),
-        ("monthly_15", Interval::Monthly { start: time!(1:00), day: MonthDay::Day(15) }),
+        (
+            "hourly",
+            Interval::Hourly {
+                start: time!(8:00),
+                end: time!(18:00),
+                every: Every::Minutes30,
+            },
+        ),
+        (
+            "daily",
+            Interval::Daily {
+                start: time!(23:45),
+            },
+        ),
+        (
+            "monthly_last",
+            Interval::Monthly {
+                start: time!(1:00),
+                day: MonthDay::LastDay,
+            },
+        ),
+        (
+            "monthly_15",
+            Interval::Monthly {
+                start: time!(1:00),
+                day: MonthDay::Day(15),
+            },
+        ),
     ] {
-        server.schedules().create(&ScheduleItem::new(name, 50, ScheduleType::Subscription, iv)).await.unwrap();
+        server
+            .schedules()
+            .create(&ScheduleItem::new(name, 50, ScheduleType::Subscription, iv))
+            .await
+            .unwrap();
     }
     let reqs = requests(&mock).await;
-    let bodies: Vec<_> = reqs.iter().map(|r| String::from_utf8_lossy(&r.body).into_owned()).collect();
+    let bodies: Vec<_> = reqs
+        .iter()
+        .map(|r| String::from_utf8_lossy(&r.body).into_owned())
+        .collect();
     insta::assert_snapshot!(bodies.join("\n"));
-    let bad_day = ScheduleItem::new("x", 50, ScheduleType::Extract, Interval::Monthly { start: time!(1:00), day: MonthDay::Day(32) });
-    assert!(server.schedules().create(&bad_day).await.unwrap_err().is_invalid_input());
-    let no_days = ScheduleItem::new("x", 50, ScheduleType::Extract, Interval::Weekly { start: time!(1:00), weekdays: vec![] });
-    assert!(server.schedules().create(&no_days).await.unwrap_err().is_invalid_input());
-    let bad_priority = ScheduleItem::new("x", 0, ScheduleType::Extract, Interval::Daily { start: time!(1:00) });
-    assert!(server.schedules().create(&bad_priority).await.unwrap_err().is_invalid_input());
+    let bad_day = ScheduleItem::new(
+        "x",
+        50,
+        ScheduleType::Extract,
+        Interval::Monthly {
+            start: time!(1:00),
+            day: MonthDay::Day(32),
+        },
+    );
+    assert!(
+        server
+            .schedules()
+            .create(&bad_day)
+            .await
+            .unwrap_err()
+            .is_invalid_input()
+    );
+    let no_days = ScheduleItem::new(
+        "x",
+        50,
+        ScheduleType::Extract,
+        Interval::Weekly {
+            start: time!(1:00),
+            weekdays: vec![],
+        },
+    );
+    assert!(
+        server
+            .schedules()
+            .create(&no_days)
+            .await
+            .unwrap_err()
+            .is_invalid_input()
+    );
+    let bad_priority = ScheduleItem::new(
+        "x",
+        0,
+        ScheduleType::Extract,
+        Interval::Daily { start: time!(1:00) },
+    );
+    assert!(
+        server
+            .schedules()
+            .create(&bad_priority)
+            .await
+            .unwrap_err()
+            .is_invalid_input()
+    );
     assert_eq!(requests(&mock).await.len(), 4);
 }
 
@@ -391,12 +849,28 @@ async fn schedule_intervals_encode_and_validate() {
 async fn jobs_get_and_wait() {
     let done = fixture!("job_get_by_id_completed.xml");
     let (mock, server) = setup().await;
-    on(&mock, "GET", "/api/3.19/sites/site-1/jobs/2eef4225-aa0c-41c4-8662-a76d89ed7336", xml(done)).await;
-    let j = server.jobs().wait_for_job("2eef4225-aa0c-41c4-8662-a76d89ed7336").await.unwrap();
+    on(
+        &mock,
+        "GET",
+        "/api/3.19/sites/site-1/jobs/2eef4225-aa0c-41c4-8662-a76d89ed7336",
+        xml(done),
+    )
+    .await;
+    let j = server
+        .jobs()
+        .wait_for_job("2eef4225-aa0c-41c4-8662-a76d89ed7336")
+        .await
+        .unwrap();
     assert_eq!(j.progress, Some(100));
     assert_eq!(j.finish_code, Some(3));
     assert!(j.is_finished());
-    assert_eq!(j.completed_at, Some(time::macros::datetime!(2020-05-13 20:25:18 UTC)));
-    assert_eq!(j.notes, vec!["Description of how many users were added to the group during the import."]);
+    assert_eq!(
+        j.completed_at,
+        Some(time::macros::datetime!(2020-05-13 20:25:18 UTC))
+    );
+    assert_eq!(
+        j.notes,
+        vec!["Description of how many users were added to the group during the import."]
+    );
     assert_auth(&only_request(&mock).await);
 }

@@ -33,7 +33,10 @@ async fn sign_in_with_password_sends_credentials_and_stores_session() {
     assert_eq!(session.site_content_url, "Samples");
     assert_eq!(session.user_id, "1a96d216-e9b8-497b-a82a-0b899a965e01");
     assert_eq!(session.token.expose(), "eIX6mvFsqyansa4KqEI1UwOpS8ggRs2l");
-    assert_eq!(server.site_id().as_deref(), Some("6b7179ba-b82b-4f0f-91ed-812074ac5da6"));
+    assert_eq!(
+        server.site_id().as_deref(),
+        Some("6b7179ba-b82b-4f0f-91ed-812074ac5da6")
+    );
     let req = only_request(&mock).await;
     assert!(req.headers.get("x-tableau-auth").is_none());
     assert_eq!(
@@ -51,7 +54,9 @@ async fn sign_in_with_impersonation() {
     let server = unsigned(&mock);
     server
         .auth()
-        .sign_in(TableauAuth::new("admin", "pw", "").impersonate("dd2239f6-ddf1-4107-981a-4cf94e415794"))
+        .sign_in(
+            TableauAuth::new("admin", "pw", "").impersonate("dd2239f6-ddf1-4107-981a-4cf94e415794"),
+        )
         .await
         .unwrap();
     insta::assert_snapshot!(describe(&only_request(&mock).await));
@@ -63,8 +68,16 @@ async fn sign_in_with_pat_and_jwt() {
     let mock = wiremock::MockServer::start().await;
     on(&mock, "POST", "/api/3.19/auth/signin", xml(body)).await;
     let server = unsigned(&mock);
-    server.auth().sign_in(PersonalAccessTokenAuth::new("ci", "pat-secret", "")).await.unwrap();
-    server.auth().sign_in(JwtAuth::new("eyJ.header.sig", "Samples")).await.unwrap();
+    server
+        .auth()
+        .sign_in(PersonalAccessTokenAuth::new("ci", "pat-secret", ""))
+        .await
+        .unwrap();
+    server
+        .auth()
+        .sign_in(JwtAuth::new("eyJ.header.sig", "Samples"))
+        .await
+        .unwrap();
     let reqs = requests(&mock).await;
     insta::assert_snapshot!("pat", describe(&reqs[0]));
     insta::assert_snapshot!("jwt", describe(&reqs[1]));
@@ -74,9 +87,19 @@ async fn sign_in_with_pat_and_jwt() {
 async fn failed_sign_in_is_a_typed_api_error() {
     let body = fixture!("auth_sign_in_error.xml");
     let mock = wiremock::MockServer::start().await;
-    on(&mock, "POST", "/api/3.19/auth/signin", xml_status(401, body)).await;
+    on(
+        &mock,
+        "POST",
+        "/api/3.19/auth/signin",
+        xml_status(401, body),
+    )
+    .await;
     let server = unsigned(&mock);
-    let err = server.auth().sign_in(TableauAuth::new("admin", "wrong", "")).await.unwrap_err();
+    let err = server
+        .auth()
+        .sign_in(TableauAuth::new("admin", "wrong", ""))
+        .await
+        .unwrap_err();
     assert!(err.is_unauthorized(), "{err}");
     assert_eq!(err.code(), Some("401001"));
     assert!(!server.is_signed_in());
@@ -87,9 +110,15 @@ async fn failed_sign_in_is_a_typed_api_error() {
 async fn version_gate_fails_before_sending() {
     let mock = wiremock::MockServer::start().await;
     let server = Server::builder(mock.uri()).version("3.5").build().unwrap();
-    let err = server.auth().sign_in(JwtAuth::new("x.y.z", "")).await.unwrap_err();
+    let err = server
+        .auth()
+        .sign_in(JwtAuth::new("x.y.z", ""))
+        .await
+        .unwrap_err();
     match &err {
-        Error::VersionTooLow { required, current, .. } => {
+        Error::VersionTooLow {
+            required, current, ..
+        } => {
             assert_eq!(*required, ApiVersion::new(3, 17));
             assert_eq!(*current, ApiVersion::new(3, 5));
         }
@@ -102,8 +131,16 @@ async fn version_gate_fails_before_sending() {
 #[tokio::test]
 async fn sign_out_clears_session_and_switch_site_replaces_it() {
     let (mock, server) = setup().await;
-    on(&mock, "POST", "/api/3.19/auth/signout", ResponseTemplate::new(204)).await;
-    let switched = ts(r#"<credentials token="tok-new"><site id="site-2" contentUrl="Other"/><user id="user-1"/></credentials>"#);
+    on(
+        &mock,
+        "POST",
+        "/api/3.19/auth/signout",
+        ResponseTemplate::new(204),
+    )
+    .await;
+    let switched = ts(
+        r#"<credentials token="tok-new"><site id="site-2" contentUrl="Other"/><user id="user-1"/></credentials>"#,
+    );
     on(&mock, "POST", "/api/3.19/auth/switchSite", xml(switched)).await;
     let s = server.auth().switch_site("Other").await.unwrap();
     assert_eq!(s.site_id, "site-2");
@@ -134,16 +171,24 @@ async fn server_info_and_use_server_version() {
     assert_eq!(v, ApiVersion::new(3, 10));
     assert_eq!(server.version(), ApiVersion::new(3, 10));
     let reqs = requests(&mock).await;
-    assert!(reqs.iter().all(|r| r.headers.get("x-tableau-auth").is_none()));
+    assert!(
+        reqs.iter()
+            .all(|r| r.headers.get("x-tableau-auth").is_none())
+    );
 }
 
 #[tokio::test]
 async fn newer_server_is_capped_at_schema_version() {
     let mock = wiremock::MockServer::start().await;
-    let body = ts("<serverInfo><productVersion build=\"x\">2099.1</productVersion><restApiVersion>9.99</restApiVersion></serverInfo>");
+    let body = ts(
+        "<serverInfo><productVersion build=\"x\">2099.1</productVersion><restApiVersion>9.99</restApiVersion></serverInfo>",
+    );
     on(&mock, "GET", "/api/2.4/serverInfo", xml(body)).await;
     let server = unsigned(&mock);
-    assert_eq!(server.use_server_version().await.unwrap(), tsc::server::SCHEMA_API_VERSION);
+    assert_eq!(
+        server.use_server_version().await.unwrap(),
+        tsc::server::SCHEMA_API_VERSION
+    );
 }
 
 #[tokio::test]
@@ -169,7 +214,15 @@ async fn transient_failures_are_retried_for_get() {
         .up_to_n_times(2)
         .mount(&mock)
         .await;
-    on(&mock, "GET", "/api/3.19/sites/site-1/workbooks", xml(ts("<pagination pageNumber=\"1\" pageSize=\"100\" totalAvailable=\"0\"/><workbooks/>"))).await;
+    on(
+        &mock,
+        "GET",
+        "/api/3.19/sites/site-1/workbooks",
+        xml(ts(
+            "<pagination pageNumber=\"1\" pageSize=\"100\" totalAvailable=\"0\"/><workbooks/>",
+        )),
+    )
+    .await;
     let page = server.workbooks().list().send().await.unwrap();
     assert!(page.items.is_empty());
     assert_eq!(requests(&mock).await.len(), 3);
@@ -183,7 +236,13 @@ async fn retry_after_is_honoured_and_429_retried() {
         .up_to_n_times(1)
         .mount(&mock)
         .await;
-    on(&mock, "GET", "/api/3.19/sites/site-1/users/u1", xml(ts(r#"<user id="u1" name="a" siteRole="Viewer"/>"#))).await;
+    on(
+        &mock,
+        "GET",
+        "/api/3.19/sites/site-1/users/u1",
+        xml(ts(r#"<user id="u1" name="a" siteRole="Viewer"/>"#)),
+    )
+    .await;
     let u = server.users().get_by_id("u1").await.unwrap();
     assert_eq!(u.name, "a");
     assert_eq!(requests(&mock).await.len(), 2);
@@ -192,8 +251,18 @@ async fn retry_after_is_honoured_and_429_retried() {
 #[tokio::test]
 async fn post_is_not_retried() {
     let (mock, server) = setup().await;
-    on(&mock, "POST", "/api/3.19/sites/site-1/projects", ResponseTemplate::new(503)).await;
-    let err = server.projects().create(&tsc::ProjectItem::new("p")).await.unwrap_err();
+    on(
+        &mock,
+        "POST",
+        "/api/3.19/sites/site-1/projects",
+        ResponseTemplate::new(503),
+    )
+    .await;
+    let err = server
+        .projects()
+        .create(&tsc::ProjectItem::new("p"))
+        .await
+        .unwrap_err();
     assert_eq!(err.status(), Some(http::StatusCode::SERVICE_UNAVAILABLE));
     assert_eq!(requests(&mock).await.len(), 1);
 }
@@ -201,15 +270,35 @@ async fn post_is_not_retried() {
 #[tokio::test]
 async fn retries_can_be_switched_off_and_are_bounded() {
     let mock = wiremock::MockServer::start().await;
-    on(&mock, "GET", "/api/3.19/serverInfo", ResponseTemplate::new(502)).await;
-    let none = Server::builder(mock.uri()).version("3.19").retry_policy(RetryPolicy::none()).build().unwrap();
+    on(
+        &mock,
+        "GET",
+        "/api/3.19/serverInfo",
+        ResponseTemplate::new(502),
+    )
+    .await;
+    let none = Server::builder(mock.uri())
+        .version("3.19")
+        .retry_policy(RetryPolicy::none())
+        .build()
+        .unwrap();
     assert!(none.server_info().get().await.is_err());
     assert_eq!(requests(&mock).await.len(), 1);
     mock.reset().await;
-    on(&mock, "GET", "/api/3.19/serverInfo", ResponseTemplate::new(502)).await;
+    on(
+        &mock,
+        "GET",
+        "/api/3.19/serverInfo",
+        ResponseTemplate::new(502),
+    )
+    .await;
     let two = Server::builder(mock.uri())
         .version("3.19")
-        .retry_policy(RetryPolicy::none().max_retries(2).initial_backoff(Duration::from_millis(1)))
+        .retry_policy(
+            RetryPolicy::none()
+                .max_retries(2)
+                .initial_backoff(Duration::from_millis(1)),
+        )
         .build()
         .unwrap();
     let err = two.server_info().get().await.unwrap_err();
@@ -220,8 +309,17 @@ async fn retries_can_be_switched_off_and_are_bounded() {
 #[tokio::test]
 async fn non_xml_error_body_gives_status_and_excerpt() {
     let (mock, server) = setup().await;
-    let html = format!("<html><head><title>502 Bad Gateway</title></head><body>{}</body></html>", "proxy says no ".repeat(100));
-    on(&mock, "GET", "/api/3.19/sites/site-1/views", ResponseTemplate::new(500).set_body_string(html)).await;
+    let html = format!(
+        "<html><head><title>502 Bad Gateway</title></head><body>{}</body></html>",
+        "proxy says no ".repeat(100)
+    );
+    on(
+        &mock,
+        "GET",
+        "/api/3.19/sites/site-1/views",
+        ResponseTemplate::new(500).set_body_string(html),
+    )
+    .await;
     let err = server.views().list().send().await.unwrap_err();
     let api = err.api().expect("api error");
     assert_eq!(api.status, http::StatusCode::INTERNAL_SERVER_ERROR);
@@ -233,10 +331,18 @@ async fn non_xml_error_body_gives_status_and_excerpt() {
 #[tokio::test]
 async fn unreadable_success_body_is_reported() {
     let (mock, server) = setup().await;
-    on(&mock, "GET", "/api/3.19/sites/site-1/views", ResponseTemplate::new(200).set_body_string("{\"json\": true}")).await;
+    on(
+        &mock,
+        "GET",
+        "/api/3.19/sites/site-1/views",
+        ResponseTemplate::new(200).set_body_string("{\"json\": true}"),
+    )
+    .await;
     let err = server.views().list().send().await.unwrap_err();
     match err {
-        Error::UnreadableResponse { status, excerpt, .. } => {
+        Error::UnreadableResponse {
+            status, excerpt, ..
+        } => {
             assert_eq!(status, http::StatusCode::OK);
             assert!(excerpt.contains("json"));
         }
@@ -247,7 +353,13 @@ async fn unreadable_success_body_is_reported() {
 #[tokio::test]
 async fn request_timeout_is_a_transport_timeout() {
     let mock = wiremock::MockServer::start().await;
-    on(&mock, "GET", "/api/3.19/serverInfo", ResponseTemplate::new(200).set_delay(Duration::from_secs(5))).await;
+    on(
+        &mock,
+        "GET",
+        "/api/3.19/serverInfo",
+        ResponseTemplate::new(200).set_delay(Duration::from_secs(5)),
+    )
+    .await;
     let server = Server::builder(mock.uri())
         .version("3.19")
         .request_timeout(Some(Duration::from_millis(200)))
@@ -256,12 +368,21 @@ async fn request_timeout_is_a_transport_timeout() {
         .unwrap();
     let err = server.server_info().get().await.unwrap_err();
     assert!(err.is_timeout(), "{err:?}");
-    assert!(matches!(err, Error::Transport { kind: TransportKind::Timeout, .. }));
+    assert!(matches!(
+        err,
+        Error::Transport {
+            kind: TransportKind::Timeout,
+            ..
+        }
+    ));
 }
 
 #[tokio::test]
 async fn connection_refused_is_a_transport_error() {
-    let server = Server::builder("http://127.0.0.1:9").retry_policy(RetryPolicy::none()).build().unwrap();
+    let server = Server::builder("http://127.0.0.1:9")
+        .retry_policy(RetryPolicy::none())
+        .build()
+        .unwrap();
     let err = server.server_info().get().await.unwrap_err();
     assert!(matches!(err, Error::Transport { .. }), "{err:?}");
 }
@@ -271,7 +392,11 @@ async fn expired_session_signs_in_again_once() {
     let body = fixture!("auth_sign_in.xml");
     let mock = wiremock::MockServer::start().await;
     on(&mock, "POST", "/api/3.19/auth/signin", xml(body)).await;
-    let expired = ts_error("401002", "Unauthorized Access", "Invalid authentication credentials were provided.");
+    let expired = ts_error(
+        "401002",
+        "Unauthorized Access",
+        "Invalid authentication credentials were provided.",
+    );
     Mock::given(method("GET"))
         .and(header("x-tableau-auth", "eIX6mvFsqyansa4KqEI1UwOpS8ggRs2l"))
         .respond_with(xml_status(401, expired.clone()))
@@ -279,17 +404,30 @@ async fn expired_session_signs_in_again_once() {
         .mount(&mock)
         .await;
     Mock::given(method("GET"))
-        .and(path("/api/3.19/sites/6b7179ba-b82b-4f0f-91ed-812074ac5da6/users/u1"))
+        .and(path(
+            "/api/3.19/sites/6b7179ba-b82b-4f0f-91ed-812074ac5da6/users/u1",
+        ))
         .respond_with(xml(ts(r#"<user id="u1" name="a" siteRole="Viewer"/>"#)))
         .mount(&mock)
         .await;
     let server = unsigned(&mock);
-    server.auth().sign_in(TableauAuth::new("admin", "pw", "Samples")).await.unwrap();
+    server
+        .auth()
+        .sign_in(TableauAuth::new("admin", "pw", "Samples"))
+        .await
+        .unwrap();
     let u = server.users().get_by_id("u1").await.unwrap();
     assert_eq!(u.id.as_deref(), Some("u1"));
     let reqs = requests(&mock).await;
-    let kinds: Vec<_> = reqs.iter().map(|r| format!("{} {}", r.method, r.url.path())).collect();
-    assert_eq!(kinds.iter().filter(|k| k.ends_with("/auth/signin")).count(), 2, "{kinds:?}");
+    let kinds: Vec<_> = reqs
+        .iter()
+        .map(|r| format!("{} {}", r.method, r.url.path()))
+        .collect();
+    assert_eq!(
+        kinds.iter().filter(|k| k.ends_with("/auth/signin")).count(),
+        2,
+        "{kinds:?}"
+    );
     assert_eq!(reqs.len(), 4);
 }
 
@@ -297,7 +435,13 @@ async fn expired_session_signs_in_again_once() {
 async fn expired_session_without_credentials_is_returned() {
     let (mock, server) = setup().await;
     let expired = ts_error("401002", "Unauthorized Access", "expired");
-    on(&mock, "GET", "/api/3.19/sites/site-1/users/u1", xml_status(401, expired)).await;
+    on(
+        &mock,
+        "GET",
+        "/api/3.19/sites/site-1/users/u1",
+        xml_status(401, expired),
+    )
+    .await;
     let err = server.users().get_by_id("u1").await.unwrap_err();
     assert!(err.is_session_expired());
     assert_eq!(requests(&mock).await.len(), 1);
@@ -311,14 +455,23 @@ async fn secrets_never_show_in_debug_or_errors() {
     assert!(dbg.contains("[redacted]"));
     let auth = TableauAuth::new("bob", "hunter2", "");
     assert!(!format!("{auth:?}").contains("hunter2"));
-    assert!(!format!("{:?}", PersonalAccessTokenAuth::new("n", "pat-secret", "")).contains("pat-secret"));
+    assert!(
+        !format!("{:?}", PersonalAccessTokenAuth::new("n", "pat-secret", ""))
+            .contains("pat-secret")
+    );
     assert!(!format!("{:?}", JwtAuth::new("eyJ.a.b", "")).contains("eyJ"));
 }
 
 #[tokio::test]
 async fn many_tasks_share_one_server() {
     let (mock, server) = setup().await;
-    on(&mock, "GET", "/api/3.19/sites/site-1/users/u1", xml(ts(r#"<user id="u1" name="a" siteRole="Viewer"/>"#))).await;
+    on(
+        &mock,
+        "GET",
+        "/api/3.19/sites/site-1/users/u1",
+        xml(ts(r#"<user id="u1" name="a" siteRole="Viewer"/>"#)),
+    )
+    .await;
     let mut handles = Vec::new();
     for _ in 0..32 {
         let s = server.clone();
@@ -329,20 +482,35 @@ async fn many_tasks_share_one_server() {
     }
     let reqs = requests(&mock).await;
     assert_eq!(reqs.len(), 32);
-    assert!(reqs.iter().all(|r| r.headers.get("x-tableau-auth").unwrap() == TOKEN));
+    assert!(
+        reqs.iter()
+            .all(|r| r.headers.get("x-tableau-auth").unwrap() == TOKEN)
+    );
 }
 
 #[tokio::test]
 async fn ids_cannot_escape_their_path_segment() {
     let (mock, server) = setup().await;
-    on(&mock, "GET", "/api/3.19/sites/site-1/workbooks/..%2F..%2Fsites%3Fx", xml(ts("<workbook id=\"w\" name=\"n\"/>"))).await;
+    on(
+        &mock,
+        "GET",
+        "/api/3.19/sites/site-1/workbooks/..%2F..%2Fsites%3Fx",
+        xml(ts("<workbook id=\"w\" name=\"n\"/>")),
+    )
+    .await;
     server.workbooks().get_by_id("../../sites?x").await.unwrap();
-    assert_eq!(only_request(&mock).await.url.path(), "/api/3.19/sites/site-1/workbooks/..%2F..%2Fsites%3Fx");
+    assert_eq!(
+        only_request(&mock).await.url.path(),
+        "/api/3.19/sites/site-1/workbooks/..%2F..%2Fsites%3Fx"
+    );
 }
 
 #[test]
 fn address_without_scheme_gets_https() {
-    assert_eq!(Server::new("tableau.example.com").unwrap().base_url(), "https://tableau.example.com/");
+    assert_eq!(
+        Server::new("tableau.example.com").unwrap().base_url(),
+        "https://tableau.example.com/"
+    );
     assert!(Server::new("").is_err());
 }
 

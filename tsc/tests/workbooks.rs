@@ -14,7 +14,11 @@ fn missing_id(err: tsc::Error, resource: &str) {
         Some(InputError::MissingId { resource: r }) => assert_eq!(*r, resource),
         other => panic!("expected MissingId for {resource}, got {other:?}"),
     }
-    assert!(err.to_string().contains("must be retrieved from the server first"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("must be retrieved from the server first"),
+        "{err}"
+    );
 }
 
 fn empty_id(err: tsc::Error, resource: &str) {
@@ -50,9 +54,15 @@ async fn workbooks_list_with_options() {
     assert_eq!(wb.show_tabs, Some(false));
     assert_eq!(wb.size, Some(26));
     assert_eq!(wb.project_name.as_deref(), Some("default"));
-    assert_eq!(wb.owner_id.as_deref(), Some("5de011f8-5aa9-4d5b-b991-f462c8dd6bb7"));
+    assert_eq!(
+        wb.owner_id.as_deref(),
+        Some("5de011f8-5aa9-4d5b-b991-f462c8dd6bb7")
+    );
     assert_eq!(wb.tags, vec!["Safari", "Sample"]);
-    assert_eq!(wb.created_at, Some(time::macros::datetime!(2016-07-26 20:34:56 UTC)));
+    assert_eq!(
+        wb.created_at,
+        Some(time::macros::datetime!(2016-07-26 20:34:56 UTC))
+    );
     let req = only_request(&mock).await;
     assert_auth(&req);
     insta::assert_snapshot!(describe(&req));
@@ -73,7 +83,9 @@ async fn workbooks_stream_all_pages() {
         .respond_with(xml(p2))
         .mount(&mock)
         .await;
-    let p3 = ts(r#"<pagination pageNumber="3" pageSize="1" totalAvailable="3"/><workbooks><workbook id="w3" name="Page3Workbook"/></workbooks>"#);
+    let p3 = ts(
+        r#"<pagination pageNumber="3" pageSize="1" totalAvailable="3"/><workbooks><workbook id="w3" name="Page3Workbook"/></workbooks>"#,
+    );
     wiremock::Mock::given(wiremock::matchers::method("GET"))
         .and(wiremock::matchers::query_param("pageNumber", "3"))
         .respond_with(xml(p3))
@@ -81,12 +93,23 @@ async fn workbooks_stream_all_pages() {
         .await;
     for concurrency in [1, 3] {
         let before = requests(&mock).await.len();
-        let all: Vec<WorkbookItem> =
-            server.workbooks().list().concurrency(concurrency).into_stream().try_collect().await.unwrap();
+        let all: Vec<WorkbookItem> = server
+            .workbooks()
+            .list()
+            .concurrency(concurrency)
+            .into_stream()
+            .try_collect()
+            .await
+            .unwrap();
         let names: Vec<_> = all.iter().map(|w| w.name.as_str()).collect();
-        assert_eq!(names, vec!["Page1Workbook", "Page2Workbook", "Page3Workbook"]);
-        let mut pages: Vec<_> =
-            requests(&mock).await[before..].iter().map(|r| r.url.query().unwrap().to_owned()).collect();
+        assert_eq!(
+            names,
+            vec!["Page1Workbook", "Page2Workbook", "Page3Workbook"]
+        );
+        let mut pages: Vec<_> = requests(&mock).await[before..]
+            .iter()
+            .map(|r| r.url.query().unwrap().to_owned())
+            .collect();
         pages.sort();
         assert_eq!(pages, vec!["pageNumber=1", "pageNumber=2", "pageNumber=3"]);
     }
@@ -96,14 +119,26 @@ async fn workbooks_stream_all_pages() {
 async fn workbook_get_by_id_and_empty_id() {
     let body = fixture!("workbook_get_by_id.xml");
     let (mock, server) = setup().await;
-    on(&mock, "GET", &format!("/api/3.19/sites/site-1/workbooks/{WB}"), xml(body)).await;
+    on(
+        &mock,
+        "GET",
+        &format!("/api/3.19/sites/site-1/workbooks/{WB}"),
+        xml(body),
+    )
+    .await;
     let wb = server.workbooks().get_by_id(WB).await.unwrap();
     assert_eq!(wb.name, "SafariSample");
     let views = wb.views.unwrap();
     assert_eq!(views[0].name, "ENDANGERED SAFARI");
     assert_auth(&only_request(&mock).await);
-    empty_id(server.workbooks().get_by_id("").await.unwrap_err(), "Workbook");
-    empty_id(server.workbooks().delete(" ").await.unwrap_err(), "Workbook");
+    empty_id(
+        server.workbooks().get_by_id("").await.unwrap_err(),
+        "Workbook",
+    );
+    empty_id(
+        server.workbooks().delete(" ").await.unwrap_err(),
+        "Workbook",
+    );
     assert_eq!(requests(&mock).await.len(), 1);
 }
 
@@ -113,7 +148,13 @@ async fn workbook_update_sends_changed_fields() {
     let resp = ts(&format!(
         r#"<workbook id="{WB}" name="Renamed" showTabs="true"><project id="p2"/><owner id="o2"/></workbook>"#
     ));
-    on(&mock, "PUT", &format!("/api/3.19/sites/site-1/workbooks/{WB}"), xml(resp)).await;
+    on(
+        &mock,
+        "PUT",
+        &format!("/api/3.19/sites/site-1/workbooks/{WB}"),
+        xml(resp),
+    )
+    .await;
     let item = WorkbookItem {
         id: Some(WB.into()),
         name: "Renamed".into(),
@@ -130,13 +171,26 @@ async fn workbook_update_sends_changed_fields() {
     let req = only_request(&mock).await;
     assert_xml_request(&req);
     insta::assert_snapshot!(describe(&req));
-    missing_id(server.workbooks().update(&WorkbookItem::new("p", "x")).await.unwrap_err(), "Workbook");
+    missing_id(
+        server
+            .workbooks()
+            .update(&WorkbookItem::new("p", "x"))
+            .await
+            .unwrap_err(),
+        "Workbook",
+    );
 }
 
 #[tokio::test]
 async fn workbook_delete() {
     let (mock, server) = setup().await;
-    on(&mock, "DELETE", &format!("/api/3.19/sites/site-1/workbooks/{WB}"), wiremock::ResponseTemplate::new(204)).await;
+    on(
+        &mock,
+        "DELETE",
+        &format!("/api/3.19/sites/site-1/workbooks/{WB}"),
+        wiremock::ResponseTemplate::new(204),
+    )
+    .await;
     server.workbooks().delete(WB).await.unwrap();
     let req = only_request(&mock).await;
     assert_auth(&req);
@@ -148,23 +202,63 @@ async fn workbook_populate_views_and_connections() {
     let views = fixture!("workbook_populate_views.xml");
     let conns = fixture!("workbook_populate_connections.xml");
     let (mock, server) = setup().await;
-    on(&mock, "GET", &format!("/api/3.19/sites/site-1/workbooks/{WB}/views"), xml(views)).await;
-    on(&mock, "GET", &format!("/api/3.19/sites/site-1/workbooks/{WB}/connections"), xml(conns)).await;
-    let mut wb = WorkbookItem { id: Some(WB.into()), ..Default::default() };
-    server.workbooks().populate_views_with_usage(&mut wb, true).await.unwrap();
-    server.workbooks().populate_connections(&mut wb).await.unwrap();
+    on(
+        &mock,
+        "GET",
+        &format!("/api/3.19/sites/site-1/workbooks/{WB}/views"),
+        xml(views),
+    )
+    .await;
+    on(
+        &mock,
+        "GET",
+        &format!("/api/3.19/sites/site-1/workbooks/{WB}/connections"),
+        xml(conns),
+    )
+    .await;
+    let mut wb = WorkbookItem {
+        id: Some(WB.into()),
+        ..Default::default()
+    };
+    server
+        .workbooks()
+        .populate_views_with_usage(&mut wb, true)
+        .await
+        .unwrap();
+    server
+        .workbooks()
+        .populate_connections(&mut wb)
+        .await
+        .unwrap();
     let views = wb.views.as_ref().unwrap();
     assert_eq!(views.len(), 3);
     assert_eq!(views[1].name, "Country ranks");
     let conns = wb.connections.as_ref().unwrap();
     assert_eq!(conns[0].connection_type.as_deref(), Some("dataengine"));
-    assert_eq!(conns[0].datasource_name.as_deref(), Some("World Indicators"));
+    assert_eq!(
+        conns[0].datasource_name.as_deref(),
+        Some("World Indicators")
+    );
     let reqs = requests(&mock).await;
     assert_eq!(reqs[0].url.query(), Some("includeUsageStatistics=true"));
     assert_auth(&reqs[1]);
     let mut no_id = WorkbookItem::default();
-    missing_id(server.workbooks().populate_views(&mut no_id).await.unwrap_err(), "Workbook");
-    missing_id(server.workbooks().populate_connections(&mut no_id).await.unwrap_err(), "Workbook");
+    missing_id(
+        server
+            .workbooks()
+            .populate_views(&mut no_id)
+            .await
+            .unwrap_err(),
+        "Workbook",
+    );
+    missing_id(
+        server
+            .workbooks()
+            .populate_connections(&mut no_id)
+            .await
+            .unwrap_err(),
+        "Workbook",
+    );
 }
 
 #[tokio::test]
@@ -172,8 +266,17 @@ async fn workbook_update_connection() {
     let body = fixture!("datasource_connection_update.xml");
     let (mock, server) = setup().await;
     let cid = "be786ae0-d2bf-4a4b-9b34-e2de8d2d4488";
-    on(&mock, "PUT", &format!("/api/3.19/sites/site-1/workbooks/{WB}/connections/{cid}"), xml(body)).await;
-    let wb = WorkbookItem { id: Some(WB.into()), ..Default::default() };
+    on(
+        &mock,
+        "PUT",
+        &format!("/api/3.19/sites/site-1/workbooks/{WB}/connections/{cid}"),
+        xml(body),
+    )
+    .await;
+    let wb = WorkbookItem {
+        id: Some(WB.into()),
+        ..Default::default()
+    };
     let conn = ConnectionItem {
         id: Some(cid.into()),
         server_address: Some("bar".into()),
@@ -183,7 +286,11 @@ async fn workbook_update_connection() {
         embed_password: Some(true),
         ..Default::default()
     };
-    let updated = server.workbooks().update_connection(&wb, &conn).await.unwrap();
+    let updated = server
+        .workbooks()
+        .update_connection(&wb, &conn)
+        .await
+        .unwrap();
     assert_eq!(updated.server_address.as_deref(), Some("bar"));
     assert_eq!(updated.server_port.as_deref(), Some("9876"));
     assert_eq!(updated.username.as_deref(), Some("foo"));
@@ -191,9 +298,27 @@ async fn workbook_update_connection() {
     let req = only_request(&mock).await;
     assert_xml_request(&req);
     insta::assert_snapshot!(describe(&req));
-    let bad_port = ConnectionItem { id: Some(cid.into()), server_port: Some("http".into()), ..Default::default() };
-    assert!(server.workbooks().update_connection(&wb, &bad_port).await.unwrap_err().is_invalid_input());
-    missing_id(server.workbooks().update_connection(&wb, &ConnectionItem::default()).await.unwrap_err(), "Connection");
+    let bad_port = ConnectionItem {
+        id: Some(cid.into()),
+        server_port: Some("http".into()),
+        ..Default::default()
+    };
+    assert!(
+        server
+            .workbooks()
+            .update_connection(&wb, &bad_port)
+            .await
+            .unwrap_err()
+            .is_invalid_input()
+    );
+    missing_id(
+        server
+            .workbooks()
+            .update_connection(&wb, &ConnectionItem::default())
+            .await
+            .unwrap_err(),
+        "Connection",
+    );
 }
 
 #[tokio::test]
@@ -203,10 +328,34 @@ async fn datasources_list_get_update_delete() {
     let one = fixture!("datasource_get_by_id.xml");
     let (mock, server) = setup().await;
     let id = "9dbd2263-16b5-46e1-9c43-a76bb8ab65fb";
-    on(&mock, "GET", "/api/3.19/sites/site-1/datasources", xml(list)).await;
-    on(&mock, "GET", &format!("/api/3.19/sites/site-1/datasources/{id}"), xml(one)).await;
-    on(&mock, "PUT", &format!("/api/3.19/sites/site-1/datasources/{id}"), xml(updated)).await;
-    on(&mock, "DELETE", &format!("/api/3.19/sites/site-1/datasources/{id}"), wiremock::ResponseTemplate::new(204)).await;
+    on(
+        &mock,
+        "GET",
+        "/api/3.19/sites/site-1/datasources",
+        xml(list),
+    )
+    .await;
+    on(
+        &mock,
+        "GET",
+        &format!("/api/3.19/sites/site-1/datasources/{id}"),
+        xml(one),
+    )
+    .await;
+    on(
+        &mock,
+        "PUT",
+        &format!("/api/3.19/sites/site-1/datasources/{id}"),
+        xml(updated),
+    )
+    .await;
+    on(
+        &mock,
+        "DELETE",
+        &format!("/api/3.19/sites/site-1/datasources/{id}"),
+        wiremock::ResponseTemplate::new(204),
+    )
+    .await;
     let page = server.datasources().list().send().await.unwrap();
     assert_eq!(page.items.len(), 2);
     let ds = &page.items[1];
@@ -217,22 +366,41 @@ async fn datasources_list_get_update_delete() {
     assert_eq!(ds.tags, vec!["world", "indicators", "sample"]);
     let got = server.datasources().get_by_id(id).await.unwrap();
     assert_eq!(got.id.as_deref(), Some(id));
-    let mut item = DatasourceItem { id: Some(id.into()), ..Default::default() };
+    let mut item = DatasourceItem {
+        id: Some(id.into()),
+        ..Default::default()
+    };
     item.certified = Some(true);
     item.certification_note = Some("Warning, here be dragons.".into());
     item.owner_id = Some("dd2239f6-ddf1-4107-981a-4cf94e415794".into());
     let after = server.datasources().update(&item).await.unwrap();
     assert_eq!(after.certified, Some(true));
-    assert_eq!(after.certification_note.as_deref(), Some("Warning, here be dragons."));
+    assert_eq!(
+        after.certification_note.as_deref(),
+        Some("Warning, here be dragons.")
+    );
     server.datasources().delete(id).await.unwrap();
     let reqs = requests(&mock).await;
     assert_eq!(reqs.len(), 4);
     assert_xml_request(&reqs[2]);
     insta::assert_snapshot!("datasource_update", describe(&reqs[2]));
     assert_auth(&reqs[3]);
-    empty_id(server.datasources().get_by_id("").await.unwrap_err(), "Datasource");
-    empty_id(server.datasources().delete("").await.unwrap_err(), "Datasource");
-    missing_id(server.datasources().update(&DatasourceItem::default()).await.unwrap_err(), "Datasource");
+    empty_id(
+        server.datasources().get_by_id("").await.unwrap_err(),
+        "Datasource",
+    );
+    empty_id(
+        server.datasources().delete("").await.unwrap_err(),
+        "Datasource",
+    );
+    missing_id(
+        server
+            .datasources()
+            .update(&DatasourceItem::default())
+            .await
+            .unwrap_err(),
+        "Datasource",
+    );
 }
 
 #[tokio::test]
@@ -242,10 +410,29 @@ async fn datasource_connections() {
     let (mock, server) = setup().await;
     let id = "ds1";
     let cid = "be786ae0-d2bf-4a4b-9b34-e2de8d2d4488";
-    on(&mock, "GET", "/api/3.19/sites/site-1/datasources/ds1/connections", xml(conns)).await;
-    on(&mock, "PUT", &format!("/api/3.19/sites/site-1/datasources/ds1/connections/{cid}"), xml(upd)).await;
-    let mut ds = DatasourceItem { id: Some(id.into()), ..Default::default() };
-    server.datasources().populate_connections(&mut ds).await.unwrap();
+    on(
+        &mock,
+        "GET",
+        "/api/3.19/sites/site-1/datasources/ds1/connections",
+        xml(conns),
+    )
+    .await;
+    on(
+        &mock,
+        "PUT",
+        &format!("/api/3.19/sites/site-1/datasources/ds1/connections/{cid}"),
+        xml(upd),
+    )
+    .await;
+    let mut ds = DatasourceItem {
+        id: Some(id.into()),
+        ..Default::default()
+    };
+    server
+        .datasources()
+        .populate_connections(&mut ds)
+        .await
+        .unwrap();
     let conns = ds.connections.clone().unwrap();
     assert_eq!(conns.len(), 2);
     assert_eq!(conns[0].server_address.as_deref(), Some("forty-two.net"));
@@ -256,12 +443,23 @@ async fn datasource_connections() {
     c.server_port = Some("9876".into());
     c.username = Some("foo".into());
     c.query_tagging = Some(false);
-    let updated = server.datasources().update_connection(&ds, &c).await.unwrap();
+    let updated = server
+        .datasources()
+        .update_connection(&ds, &c)
+        .await
+        .unwrap();
     assert_eq!(updated.server_port.as_deref(), Some("9876"));
     let reqs = requests(&mock).await;
     assert_xml_request(&reqs[1]);
     insta::assert_snapshot!("datasource_update_connection", describe(&reqs[1]));
-    missing_id(server.datasources().populate_connections(&mut DatasourceItem::default()).await.unwrap_err(), "Datasource");
+    missing_id(
+        server
+            .datasources()
+            .populate_connections(&mut DatasourceItem::default())
+            .await
+            .unwrap_err(),
+        "Datasource",
+    );
 }
 
 #[tokio::test]
@@ -269,16 +467,32 @@ async fn views_list_with_usage_and_get_by_id() {
     let body = fixture!("view_get_usage.xml");
     let (mock, server) = setup().await;
     on(&mock, "GET", "/api/3.19/sites/site-1/views", xml(body)).await;
-    let page = server.views().list().include_usage_statistics(true).page_size(10).send().await.unwrap();
+    let page = server
+        .views()
+        .list()
+        .include_usage_statistics(true)
+        .page_size(10)
+        .send()
+        .await
+        .unwrap();
     assert!(!page.items.is_empty());
     assert!(page.items.iter().any(|v| v.total_views.is_some()));
     assert!(page.items[0].workbook_id.is_some());
     let req = only_request(&mock).await;
     assert_auth(&req);
     insta::assert_snapshot!(describe(&req));
-    let one = ts(r#"<view id="v1" name="Sheet 1" contentUrl="wb/sheets/Sheet1" sheetType="worksheet"><workbook id="w1"/><owner id="o1"/><project id="p1"/><tags><tag label="t"/></tags></view>"#);
+    let one = ts(
+        r#"<view id="v1" name="Sheet 1" contentUrl="wb/sheets/Sheet1" sheetType="worksheet"><workbook id="w1"/><owner id="o1"/><project id="p1"/><tags><tag label="t"/></tags></view>"#,
+    );
     on(&mock, "GET", "/api/3.19/sites/site-1/views/v1", xml(one)).await;
     let v = server.views().get_by_id("v1").await.unwrap();
-    assert_eq!((v.name.as_str(), v.workbook_id.as_deref(), v.sheet_type.as_deref()), ("Sheet 1", Some("w1"), Some("worksheet")));
+    assert_eq!(
+        (
+            v.name.as_str(),
+            v.workbook_id.as_deref(),
+            v.sheet_type.as_deref()
+        ),
+        ("Sheet 1", Some("w1"), Some("worksheet"))
+    );
     assert_eq!(v.tags, vec!["t"]);
 }

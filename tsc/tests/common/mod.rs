@@ -72,17 +72,25 @@ pub fn xml_status(status: u16, body: impl Into<String>) -> ResponseTemplate {
 
 /// Mounts `METHOD path` -> `resp`.
 pub async fn on(mock: &MockServer, m: &str, p: &str, resp: ResponseTemplate) {
-    Mock::given(method(m)).and(path(p)).respond_with(resp).mount(mock).await;
+    Mock::given(method(m))
+        .and(path(p))
+        .respond_with(resp)
+        .mount(mock)
+        .await;
 }
 
 /// `tsResponse` wrapper.
 pub fn ts(inner: &str) -> String {
-    format!(r#"<?xml version="1.0" encoding="UTF-8"?><tsResponse xmlns="http://tableau.com/api">{inner}</tsResponse>"#)
+    format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?><tsResponse xmlns="http://tableau.com/api">{inner}</tsResponse>"#
+    )
 }
 
 /// An error response body.
 pub fn ts_error(code: &str, summary: &str, detail: &str) -> String {
-    ts(&format!(r#"<error code="{code}"><summary>{summary}</summary><detail>{detail}</detail></error>"#))
+    ts(&format!(
+        r#"<error code="{code}"><summary>{summary}</summary><detail>{detail}</detail></error>"#
+    ))
 }
 
 /// All requests received.
@@ -119,12 +127,21 @@ pub fn describe(req: &Request) -> String {
 
 /// Checks the auth header and content type of a request with an XML body.
 pub fn assert_xml_request(req: &Request) {
-    assert_eq!(req.headers.get("x-tableau-auth").unwrap().to_str().unwrap(), TOKEN);
-    assert_eq!(req.headers.get("content-type").unwrap().to_str().unwrap(), "application/xml");
+    assert_eq!(
+        req.headers.get("x-tableau-auth").unwrap().to_str().unwrap(),
+        TOKEN
+    );
+    assert_eq!(
+        req.headers.get("content-type").unwrap().to_str().unwrap(),
+        "application/xml"
+    );
 }
 
 /// Checks the auth header of a request without body.
 pub fn assert_auth(req: &Request) {
-    assert_eq!(req.headers.get("x-tableau-auth").unwrap().to_str().unwrap(), TOKEN);
+    assert_eq!(
+        req.headers.get("x-tableau-auth").unwrap().to_str().unwrap(),
+        TOKEN
+    );
     assert!(req.body.is_empty(), "unexpected body");
 }
