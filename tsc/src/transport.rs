@@ -379,7 +379,11 @@ impl Server {
             let result = rb.send().await;
             let resp = match result {
                 Err(source) => {
-                    if can_retry && RetryPolicy::is_transient_error(&source) {
+                    // A connect failure means nothing reached the server, so even a POST can be
+                    // sent again; other transient errors only for idempotent requests.
+                    let retryable = (can_retry && RetryPolicy::is_transient_error(&source))
+                        || (req.replayable() && source.is_connect());
+                    if retryable {
                         if let Some(d) = policy.delay(retry, None) {
                             tracing::warn!(method = %req.method, url = %url_text, error = %source, delay_ms = d.as_millis() as u64, "transient failure, retrying");
                             retry += 1;

@@ -874,3 +874,51 @@ async fn jobs_get_and_wait() {
     );
     assert_auth(&only_request(&mock).await);
 }
+
+#[tokio::test]
+async fn remaining_calls() {
+    let (mock, server) = setup().await;
+    on(
+        &mock,
+        "POST",
+        "/api/3.19/sites/site-1/projects",
+        xml(ts(r#"<project id="p9" name="Samples"/>"#)),
+    )
+    .await;
+    on(
+        &mock,
+        "PUT",
+        "/api/3.19/sites/site-1/jobs/j1",
+        ResponseTemplate::new(200),
+    )
+    .await;
+    on(&mock, "GET", "/api/3.19/schedules/s1", xml(ts(r#"<schedule id="s1" name="Hourly" frequency="Hourly" type="Extract" priority="50"><frequencyDetails start="08:00:00" end="20:00:00"><intervals><interval hours="4"/></intervals></frequencyDetails></schedule>"#))).await;
+    let p = server
+        .projects()
+        .create_with_samples(&ProjectItem::new("Samples"))
+        .await
+        .unwrap();
+    assert_eq!(p.id.as_deref(), Some("p9"));
+    server.jobs().cancel("j1").await.unwrap();
+    let s = server.schedules().get_by_id("s1").await.unwrap();
+    assert_eq!(
+        s.interval,
+        Some(Interval::Hourly {
+            start: time!(8:00),
+            end: time!(20:00),
+            every: Every::Hours4
+        })
+    );
+    let reqs = requests(&mock).await;
+    assert_eq!(reqs[0].url.query(), Some("publishSamples=true"));
+    assert_xml_request(&reqs[0]);
+    assert_auth(&reqs[1]);
+    assert_auth(&reqs[2]);
+    // Version gates: schedules.get_by_id needs 3.8.
+    server.set_version(tsc::ApiVersion::new(3, 7));
+    assert!(matches!(
+        server.schedules().get_by_id("s1").await.unwrap_err(),
+        tsc::Error::VersionTooLow { .. }
+    ));
+    assert_eq!(requests(&mock).await.len(), 3);
+}

@@ -529,3 +529,121 @@ fn builder_options_build() {
         .build();
     assert!(server.is_ok());
 }
+
+#[tokio::test]
+async fn concurrent_expiry_signs_in_once() {
+    let body = fixture!("auth_sign_in.xml");
+    let mock = wiremock::MockServer::start().await;
+    on(&mock, "POST", "/api/3.19/auth/signin", xml(body)).await;
+    // The first token is expired for every request made with it.
+    let expired = ts_error("401002", "Unauthorized Access", "expired");
+    Mock::given(method("GET"))
+        .and(header("x-tableau-auth", "old-token"))
+        .respond_with(xml_status(401, expired))
+        .mount(&mock)
+        .await;
+    Mock::given(method("GET"))
+        .and(header("x-tableau-auth", "eIX6mvFsqyansa4KqEI1UwOpS8ggRs2l"))
+        .respond_with(xml(ts(r#"<user id="u1" name="a" siteRole="Viewer"/>"#)))
+        .mount(&mock)
+        .await;
+    let server = unsigned(&mock);
+    server.set_credentials(TableauAuth::new("admin", "pw", "Samples"));
+    server.resume_session(tsc::Session {
+        token: tsc::AuthToken::new("old-token"),
+        site_id: "6b7179ba-b82b-4f0f-91ed-812074ac5da6".into(),
+        site_content_url: "Samples".into(),
+        user_id: "x".into(),
+    });
+    let tasks: Vec<_> = (0..16)
+        .map(|_| {
+            let s = server.clone();
+            tokio::spawn(async move { s.users().get_by_id("u1").await })
+        })
+        .collect();
+    for t in tasks {
+        assert_eq!(t.await.unwrap().unwrap().name, "a");
+    }
+    let sign_ins = requests(&mock)
+        .await
+        .iter()
+        .filter(|r| r.url.path().ends_with("/auth/signin"))
+        .count();
+    assert_eq!(sign_ins, 1, "one re-sign-in for all tasks");
+}
+
+#[tokio::test]
+async fn auto_reauth_can_be_switched_off() {
+    let body = fixture!("auth_sign_in.xml");
+    let mock = wiremock::MockServer::start().await;
+    on(&mock, "POST", "/api/3.19/auth/signin", xml(body)).await;
+    on(
+        &mock,
+        "GET",
+        "/api/3.19/sites/6b7179ba-b82b-4f0f-91ed-812074ac5da6/users/u1",
+        xml_status(401, ts_error("401002", "Unauthorized Access", "expired")),
+    )
+    .await;
+    let server = Server::builder(mock.uri())
+        .version("3.19")
+        .auto_reauth(false)
+        .build()
+        .unwrap();
+    server
+        .auth()
+        .sign_in(TableauAuth::new("admin", "pw", "Samples"))
+        .await
+        .unwrap();
+    let err = server.users().get_by_id("u1").await.unwrap_err();
+    assert!(err.is_session_expired());
+    assert_eq!(requests(&mock).await.len(), 2);
+}
+
+#[tokio::test]
+async fn list_filter_values_reach_the_server_encoded() {
+    let (mock, server) = setup().await;
+    on(
+        &mock,
+        "GET",
+        "/api/3.19/sites/site-1/users",
+        xml(ts(
+            "<pagination pageNumber=\"1\" pageSize=\"100\" totalAvailable=\"0\"/><users/>",
+        )),
+    )
+    .await;
+    let when = time::macros::datetime!(2024-01-31 12:00 UTC);
+    server
+        .users()
+        .list()
+        .filter(tsc::Filter::eq(tsc::Field::Name, "José \"Pepe\" O'Neil+1"))
+        .filter(tsc::Filter::new(
+            tsc::Field::LastLogin,
+            tsc::Operator::GreaterThanOrEqual,
+            when,
+        ))
+        .send()
+        .await
+        .unwrap();
+    let req = only_request(&mock).await;
+    assert_eq!(
+        req.url.query(),
+        Some(
+            "filter=name:eq:Jos%C3%A9%20%22Pepe%22%20O%27Neil%2B1,lastLogin:gte:2024-01-31T12:00:00Z"
+        )
+    );
+    let pairs: Vec<_> = req.url.query_pairs().collect();
+    assert_eq!(
+        pairs[0].1,
+        "name:eq:José \"Pepe\" O'Neil+1,lastLogin:gte:2024-01-31T12:00:00Z"
+    );
+    // A comma cannot be expressed: rejected before sending.
+    let err = server
+        .users()
+        .list()
+        .filter(tsc::Filter::eq(tsc::Field::Name, "Doe, John"))
+        .send()
+        .await
+        .unwrap_err();
+    assert!(err.is_invalid_input(), "{err}");
+    assert_eq!(requests(&mock).await.len(), 1);
+}
