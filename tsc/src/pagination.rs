@@ -306,7 +306,9 @@ where
                     st.seen += n as u64;
                     if st.last_page.is_none() && p.page_size > 0 {
                         let pages = p.total_available.div_ceil(u64::from(p.page_size));
-                        let last = (st.first_page as u64 - 1 + pages.max(1)).min(u32::MAX as u64);
+                        // Page numbers are absolute: a stream started at page 3 still ends at
+                        // ceil(total / size).
+                        let last = pages.max(u64::from(st.first_page)).min(u64::from(u32::MAX));
                         st.last_page = Some(last as u32);
                     }
                     let short = p.page_size == 0 || n == 0 || n < p.page_size as usize;
@@ -425,6 +427,37 @@ mod tests {
         let mut pages = log.lock().unwrap().clone();
         pages.sort();
         assert_eq!(pages, (1..=10).collect::<Vec<_>>());
+    }
+
+    #[tokio::test]
+    async fn starting_page_is_absolute() {
+        let log = Arc::new(Mutex::new(vec![]));
+        let all: Vec<u64> = pages_stream(3, 2, fake(50, 10, 50, log.clone()))
+            .try_collect()
+            .await
+            .unwrap();
+        assert_eq!(all, (20..50).collect::<Vec<_>>());
+        let mut pages = log.lock().unwrap().clone();
+        pages.sort();
+        assert_eq!(pages, vec![3, 4, 5]);
+    }
+
+    #[tokio::test]
+    async fn error_ends_the_stream() {
+        let calls = Arc::new(Mutex::new(0));
+        let c = calls.clone();
+        let s = pages_stream(
+            1,
+            1,
+            move |_page| -> BoxFuture<'static, Result<Page<u64>>> {
+                *c.lock().unwrap() += 1;
+                Box::pin(async { Err(crate::Error::NotSignedIn) })
+            },
+        );
+        let got: Vec<Result<u64>> = s.collect().await;
+        assert_eq!(got.len(), 1);
+        assert!(got[0].is_err());
+        assert_eq!(*calls.lock().unwrap(), 1);
     }
 
     #[tokio::test]

@@ -488,3 +488,69 @@ pub(crate) fn error_from_body(method: &Method, url: &str, status: StatusCode, bo
         url: url.to_owned(),
     }))
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::{Session, WorkbookItem};
+
+    fn server() -> Server {
+        let s = Server::builder("https://tableau.example.com")
+            .version("3.19")
+            .build()
+            .unwrap();
+        s.resume_session(Session {
+            token: crate::Secret::new("t"),
+            site_id: "s1".into(),
+            site_content_url: String::new(),
+            user_id: "u".into(),
+        });
+        s
+    }
+
+    #[test]
+    fn requests_are_plain_values() {
+        let s = server();
+        let wb = WorkbookItem {
+            id: Some("w 1".into()),
+            name: "Q1 <draft>".into(),
+            show_tabs: Some(false),
+            ..Default::default()
+        };
+        let req = s.workbooks().update_request(&wb).unwrap();
+        assert_eq!(
+            req.to_string(),
+            "PUT /api/3.19/sites/s1/workbooks/w%201\ncontent-type: application/xml\n\n\
+             <tsRequest><workbook name=\"Q1 &lt;draft&gt;\" showTabs=\"false\"/></tsRequest>"
+        );
+        assert!(req.idempotent);
+        let list = s.workbooks().list().page_size(5).request(Some(2)).unwrap();
+        assert_eq!(
+            list.to_string(),
+            "GET /api/3.19/sites/s1/workbooks?pageSize=5&pageNumber=2\n"
+        );
+        let post = ApiRequest::post(s.api_path("auth/signout"));
+        assert!(!post.idempotent);
+    }
+
+    #[test]
+    fn error_bodies_map_to_api_errors() {
+        let xml = r#"<tsResponse><error code="409009"><summary>Conflict</summary><detail>exists</detail></error></tsResponse>"#;
+        let e = error_from_body(&Method::POST, "u", StatusCode::CONFLICT, xml);
+        assert!(e.is_conflict());
+        assert_eq!(e.code(), Some("409009"));
+        let e = error_from_body(
+            &Method::GET,
+            "u",
+            StatusCode::BAD_GATEWAY,
+            "<html>\n  <h1>Bad   gateway</h1></html>",
+        );
+        let api = e.api().unwrap();
+        assert_eq!(
+            (api.code.as_str(), api.summary.as_str()),
+            ("", "Bad Gateway")
+        );
+        assert_eq!(api.detail, "<html> <h1>Bad gateway</h1></html>");
+    }
+}
