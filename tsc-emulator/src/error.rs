@@ -2,7 +2,7 @@
 
 use http::StatusCode;
 
-use crate::xml::El;
+use tsc_raw::{ErrorType, TsResponse};
 
 /// Tableau error codes the emulator answers with (the first three digits are the HTTP status).
 pub mod codes {
@@ -131,12 +131,15 @@ impl ApiError {
     }
 
     /// The error document.
-    pub fn to_el(&self) -> El {
-        El::new("tsResponse").child(
-            El::new("error")
-                .attr("code", self.code)
-                .child(El::new("summary").text(self.summary.clone()))
-                .child(El::new("detail").text(self.detail.clone())),
-        )
+    pub fn to_response(&self) -> TsResponse {
+        TsResponse {
+            error: Some(Box::new(ErrorType {
+                code: self.code.parse().ok(),
+                summary: Some(self.summary.clone()),
+                detail: Some(self.detail.clone()),
+                ..Default::default()
+            })),
+            ..Default::default()
+        }
     }
 }

@@ -54,7 +54,6 @@ mod faults;
 mod multipart;
 mod query;
 mod store;
-mod xml;
 
 use std::net::SocketAddr;
 use std::panic::AssertUnwindSafe;
@@ -335,18 +334,14 @@ impl Emulator {
         let mut st = lock(&self.shared.state);
         let id = st.ids.uuid();
         let site_id = st.default_site_id.clone();
+        let item = store::new_user_item(&id, name, site_role);
+        let created_at = store::now();
         st.add_user(store::User {
             id: id.clone(),
             site_id,
-            name: name.to_string(),
-            full_name: None,
-            email: None,
-            site_role: site_role.to_string(),
-            auth_setting: Some("ServerDefault".into()),
+            item,
             password: Some(password.to_string()),
-            last_login: None,
-            created_at: store::now(),
-            domain: "local".into(),
+            created_at,
         });
         id
     }
@@ -389,7 +384,26 @@ fn xml_response(status: StatusCode, body: String) -> Response<Body> {
 }
 
 fn error_response(e: &ApiError) -> Response<Body> {
-    xml_response(e.status, e.to_el().to_document())
+    match e.to_response().to_xml() {
+        Ok(doc) => xml_response(e.status, doc),
+        Err(_) => fallback_error(e),
+    }
+}
+
+/// An error body written by hand, for when `tsc-raw` cannot write one.
+fn fallback_error(e: &ApiError) -> Response<Body> {
+    let esc = |t: &str| {
+        t.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+    };
+    let doc = format!(
+        "<?xml version='1.0' encoding='UTF-8'?><tsResponse xmlns=\"http://tableau.com/api\"><error code=\"{}\"><summary>{}</summary><detail>{}</detail></error></tsResponse>",
+        e.code,
+        esc(&e.summary),
+        esc(&e.detail)
+    );
+    xml_response(e.status, doc)
 }
 
 /// `attachment; filename="..."` plus `filename*=UTF-8''...` when the name is not plain ASCII.
@@ -442,8 +456,19 @@ fn dropped_body(chunks: Vec<Bytes>) -> Body {
 fn to_response(reply: Reply, fault: Option<Fire>) -> Response<Body> {
     let drop = fault == Some(Fire::Drop);
     match reply {
-        Reply::Xml(status, el) => {
-            let mut doc = el.to_document();
+        Reply::Xml(status, resp) => {
+            let mut doc = match resp.to_xml() {
+                Ok(d) => d,
+                Err(e) => {
+                    let e = ApiError::new(
+                        500,
+                        "500000",
+                        "Internal Server Error",
+                        format!("The response could not be written: {e}."),
+                    );
+                    return fallback_error(&e);
+                }
+            };
             if fault == Some(Fire::Malformed) {
                 let cut = doc.len() / 2;
                 let mut cut_at = cut;
@@ -618,7 +643,7 @@ async fn handle(
             ))
         })
     };
-    let reply = reply.unwrap_or_else(|e| Reply::Xml(e.status, e.to_el()));
+    let reply = reply.unwrap_or_else(|e| Reply::Xml(e.status, Box::new(e.to_response())));
     let is_xml = matches!(reply, Reply::Xml(..));
     let fault = lock(&shared.faults).after(&path, is_xml);
     to_response(reply, fault)

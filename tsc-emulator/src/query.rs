@@ -3,7 +3,7 @@
 use std::cmp::Ordering;
 
 use crate::error::{ApiError, codes};
-use crate::xml::El;
+use tsc_raw::PaginationType;
 
 /// A value a resource exposes for filtering and sorting.
 #[derive(Debug, Clone, PartialEq)]
@@ -292,11 +292,12 @@ pub(crate) struct Paged<T> {
 
 impl<T> Paged<T> {
     /// The `<pagination>` element.
-    pub fn pagination_el(&self) -> El {
-        El::new("pagination")
-            .attr("pageNumber", self.page_number.to_string())
-            .attr("pageSize", self.page_size.to_string())
-            .attr("totalAvailable", self.total.to_string())
+    pub fn pagination(&self) -> Option<Box<PaginationType>> {
+        Some(Box::new(PaginationType {
+            page_number: Some(self.page_number as u64),
+            page_size: Some(self.page_size as u64),
+            total_available: Some(self.total as u64),
+        }))
     }
 }
 
@@ -306,10 +307,8 @@ pub(crate) fn apply<T: Clone>(
     items: impl Iterator<Item = T>,
     p: &ListParams,
     field: impl Fn(&T, &str) -> Option<Val>,
-    probe: Option<&T>,
 ) -> Result<Paged<T>, ApiError> {
-    // Validate field names against a probe item (or the first item) so unknown fields fail even
-    // on empty sets when a probe is available.
+    // Field names are checked against the first item (an empty set accepts any field).
     let mut all: Vec<T> = Vec::new();
     let check = |item: &T| -> Result<(), ApiError> {
         for f in &p.filters {
@@ -329,10 +328,7 @@ pub(crate) fn apply<T: Clone>(
         }
         Ok(())
     };
-    if let Some(pr) = probe {
-        check(pr)?;
-    }
-    let mut checked = probe.is_some();
+    let mut checked = false;
     for item in items {
         if !checked {
             check(&item)?;
@@ -394,28 +390,37 @@ pub(crate) fn apply<T: Clone>(
     })
 }
 
-/// Keeps only the requested fields of an item element (`fields=a,b`); `_all_` and `_default_`
-/// keep everything.
-pub(crate) fn prune_fields(el: El, fields: &Option<Vec<String>>) -> El {
-    let Some(fields) = fields else { return el };
-    if fields.iter().any(|f| f == "_all_" || f == "_default_") {
-        return el;
-    }
-    let keep = |name: &str| {
-        fields
-            .iter()
-            .any(|f| f == name || f.split('.').next() == Some(name))
-    };
-    let mut out = El::new(&el.name);
-    out.attrs = el
-        .attrs
-        .into_iter()
-        .filter(|(k, _)| k == "id" || keep(k))
-        .collect();
-    out.children = el.children.into_iter().filter(|c| keep(&c.name)).collect();
-    out.text = el.text;
-    out
+/// Whether `fields` asks for a subset (not absent, `_all_` or `_default_`).
+pub(crate) fn is_subset(fields: &Option<Vec<String>>) -> bool {
+    fields
+        .as_ref()
+        .is_some_and(|f| !f.iter().any(|x| x == "_all_" || x == "_default_"))
 }
+
+/// Whether `fields` selects the field `name` (`owner.name` selects `owner`).
+pub(crate) fn wants(fields: &[String], name: &str) -> bool {
+    fields
+        .iter()
+        .any(|f| f == name || f.split('.').next() == Some(name))
+}
+
+/// Keeps the id and the requested fields of an item:
+/// `select!(item, &p.fields, UserType, { "name" => name, ... })`.
+macro_rules! select {
+    ($item:expr, $fields:expr, $ty:ty, { $($name:literal => $field:ident),* $(,)? }) => {{
+        let item: $ty = $item;
+        match $fields {
+            Some(list) if $crate::query::is_subset($fields) => {
+                let mut out = <$ty>::default();
+                out.id = item.id.clone();
+                $( if $crate::query::wants(list, $name) { out.$field = item.$field.clone(); } )*
+                out
+            }
+            _ => item,
+        }
+    }};
+}
+pub(crate) use select;
 
 #[cfg(test)]
 mod tests {

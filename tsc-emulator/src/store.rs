@@ -1,13 +1,19 @@
-//! The in-memory state: every site, user, group, project, workbook, data source, view, schedule,
-//! job, upload session and auth session.
+//! The in-memory state. Every resource is kept as its `tsc-raw` type (`UserType`, `WorkbookType`,
+//! ...) beside the few things the REST API never shows (site scoping, passwords, stored files,
+//! group members).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::convert::Infallible;
+use std::str::FromStr;
 use std::time::Instant;
 
 use bytes::Bytes;
+use tsc_raw::{
+    ConnectionType, DataSourceType, DateTime, DomainDirectiveType, GroupType, JobType, ProjectType,
+    ScheduleType, SiteType, UserType, ViewType, WorkbookType,
+};
 
 /// A table of rows kept in insertion order and indexed by id.
-#[derive(Debug)]
 pub(crate) struct Table<T> {
     rows: BTreeMap<u64, T>,
     index: HashMap<String, u64>,
@@ -74,8 +80,57 @@ macro_rules! has_id {
     ($($t:ty),*) => { $(impl HasId for $t { fn id(&self) -> &str { &self.id } })* };
 }
 
+/// Parses an enumeration of `tsc-raw` (unknown values become `Other`).
+pub(crate) fn en<T: FromStr<Err = Infallible>>(v: &str) -> T {
+    match v.parse() {
+        Ok(x) => x,
+        Err(e) => match e {},
+    }
+}
+
+/// `Some(text)`.
+pub(crate) fn s(v: impl Into<String>) -> Option<String> {
+    Some(v.into())
+}
+
+/// `Some(DateTime)`.
+pub(crate) fn dt(v: &str) -> Option<DateTime> {
+    Some(DateTime::from(v))
+}
+
+/// The text of an optional string, `""` when absent.
+pub(crate) fn txt(v: &Option<String>) -> &str {
+    v.as_deref().unwrap_or("")
+}
+
+/// The text of an optional date, `""` when absent.
+pub(crate) fn dtxt(v: &Option<DateTime>) -> &str {
+    v.as_ref().map(DateTime::as_str).unwrap_or("")
+}
+
+/// A `<user id>` reference.
+pub(crate) fn user_ref(id: &str) -> Option<UserType> {
+    Some(UserType {
+        id: s(id),
+        ..Default::default()
+    })
+}
+
+/// A `<project id>` reference.
+pub(crate) fn project_ref(id: &str) -> Option<ProjectType> {
+    Some(ProjectType {
+        id: s(id),
+        ..Default::default()
+    })
+}
+
+/// The id inside an optional reference.
+pub(crate) fn ref_id(id: Option<&String>) -> &str {
+    id.map(String::as_str).unwrap_or("")
+}
+
 /// A file stored in memory as the chunks it arrived in (never concatenated).
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub(crate) struct StoredFile {
     pub filename: String,
     pub chunks: Vec<Bytes>,
@@ -87,140 +142,129 @@ impl StoredFile {
     }
 }
 
-#[derive(Debug, Clone)]
 pub(crate) struct Site {
     pub id: String,
-    pub name: String,
-    pub content_url: String,
-    pub admin_mode: String,
-    pub state: String,
-    pub user_quota: Option<i64>,
-    pub storage_quota: Option<i64>,
-    pub revision_history_enabled: bool,
-    pub revision_limit: i64,
-    pub disable_subscriptions: bool,
+    pub item: SiteType,
 }
 
-#[derive(Debug, Clone)]
+impl Site {
+    pub fn content_url(&self) -> &str {
+        txt(&self.item.content_url)
+    }
+}
+
 pub(crate) struct User {
     pub id: String,
     pub site_id: String,
-    pub name: String,
-    pub full_name: Option<String>,
-    pub email: Option<String>,
-    pub site_role: String,
-    pub auth_setting: Option<String>,
+    /// Never holds the password (see `password`).
+    pub item: UserType,
     pub password: Option<String>,
-    pub last_login: Option<String>,
     pub created_at: String,
-    pub domain: String,
 }
 
-#[derive(Debug, Clone)]
+impl User {
+    pub fn name(&self) -> &str {
+        txt(&self.item.name)
+    }
+    pub fn role(&self) -> &str {
+        self.item
+            .site_role
+            .as_ref()
+            .map(|r| r.as_str())
+            .unwrap_or("")
+    }
+}
+
 pub(crate) struct Group {
     pub id: String,
     pub site_id: String,
-    pub name: String,
-    pub domain: String,
-    pub minimum_site_role: Option<String>,
+    pub item: GroupType,
     pub members: BTreeSet<String>,
 }
 
-#[derive(Debug, Clone)]
 pub(crate) struct Project {
     pub id: String,
     pub site_id: String,
-    pub name: String,
-    pub description: String,
-    pub content_permissions: String,
-    pub parent_id: Option<String>,
-    pub owner_id: String,
-    pub created_at: String,
-    pub updated_at: String,
+    /// `owner` holds only the owner's id; `parent_project_id` links the parent.
+    pub item: ProjectType,
 }
 
-#[derive(Debug, Clone)]
-pub(crate) struct Connection {
-    pub id: String,
-    pub type_: String,
-    pub server_address: String,
-    pub server_port: String,
-    pub user_name: String,
-    pub embed_password: bool,
-    pub datasource_id: Option<String>,
-    pub datasource_name: Option<String>,
+impl Project {
+    pub fn name(&self) -> &str {
+        txt(&self.item.name)
+    }
+    pub fn parent_id(&self) -> Option<&str> {
+        self.item
+            .parent_project_id
+            .as_deref()
+            .filter(|p| !p.is_empty())
+    }
+    pub fn owner_id(&self) -> &str {
+        ref_id(self.item.owner.as_ref().and_then(|o| o.id.as_ref()))
+    }
 }
 
-#[derive(Debug, Clone)]
 pub(crate) struct Workbook {
     pub id: String,
     pub site_id: String,
-    pub name: String,
-    pub description: String,
-    pub content_url: String,
-    pub show_tabs: bool,
-    pub project_id: String,
-    pub owner_id: String,
-    pub tags: BTreeSet<String>,
-    pub created_at: String,
-    pub updated_at: String,
+    /// `project` and `owner` hold only ids; names, size and views are filled in when answering.
+    pub item: WorkbookType,
     pub file: StoredFile,
-    pub connections: Vec<Connection>,
+    pub connections: Vec<ConnectionType>,
 }
 
-#[derive(Debug, Clone)]
+impl Workbook {
+    pub fn name(&self) -> &str {
+        txt(&self.item.name)
+    }
+    pub fn project_id(&self) -> &str {
+        ref_id(self.item.project.as_ref().and_then(|p| p.id.as_ref()))
+    }
+    pub fn owner_id(&self) -> &str {
+        ref_id(self.item.owner.as_ref().and_then(|o| o.id.as_ref()))
+    }
+    pub fn tags(&self) -> Vec<String> {
+        tag_list(&self.item.tags)
+    }
+}
+
 pub(crate) struct Datasource {
     pub id: String,
     pub site_id: String,
-    pub name: String,
-    pub description: String,
-    pub content_url: String,
-    pub type_: String,
-    pub project_id: String,
-    pub owner_id: String,
-    pub tags: BTreeSet<String>,
-    pub is_certified: bool,
-    pub certification_note: Option<String>,
-    pub has_extracts: bool,
-    pub created_at: String,
-    pub updated_at: String,
+    /// `project` and `owner` hold only ids; names and size are filled in when answering.
+    pub item: DataSourceType,
     pub file: StoredFile,
-    pub connections: Vec<Connection>,
+    pub connections: Vec<ConnectionType>,
 }
 
-#[derive(Debug, Clone)]
+impl Datasource {
+    pub fn name(&self) -> &str {
+        txt(&self.item.name)
+    }
+    pub fn project_id(&self) -> &str {
+        ref_id(self.item.project.as_ref().and_then(|p| p.id.as_ref()))
+    }
+    pub fn owner_id(&self) -> &str {
+        ref_id(self.item.owner.as_ref().and_then(|o| o.id.as_ref()))
+    }
+}
+
 pub(crate) struct View {
     pub id: String,
     pub site_id: String,
     pub workbook_id: String,
-    pub name: String,
-    pub content_url: String,
-    pub sheet_type: String,
+    /// `workbook`, `owner` and `project` are filled in when answering.
+    pub item: ViewType,
     pub owner_id: String,
     pub project_id: String,
-    pub tags: BTreeSet<String>,
-    pub created_at: String,
-    pub updated_at: String,
     pub total_views: u64,
 }
 
-#[derive(Debug, Clone)]
 pub(crate) struct Schedule {
     pub id: String,
-    pub name: String,
-    pub state: String,
-    pub priority: i64,
-    pub type_: String,
-    pub frequency: String,
-    pub execution_order: String,
-    pub created_at: String,
-    pub updated_at: String,
-    pub next_run_at: String,
-    /// The raw `frequencyDetails` element as sent at creation.
-    pub frequency_details: Option<crate::xml::El>,
+    pub item: ScheduleType,
 }
 
-#[derive(Debug, Clone)]
 pub(crate) struct Task {
     pub id: String,
     pub site_id: String,
@@ -229,29 +273,20 @@ pub(crate) struct Task {
     pub datasource_id: Option<String>,
 }
 
-#[derive(Debug, Clone)]
 pub(crate) struct Job {
     pub id: String,
     pub site_id: String,
-    pub type_: String,
-    pub mode: String,
-    pub progress: i64,
-    pub created_at: String,
-    pub started_at: Option<String>,
-    pub completed_at: Option<String>,
-    pub finish_code: i64,
+    pub item: JobType,
     pub workbook_id: Option<String>,
     pub datasource_id: Option<String>,
 }
 
-#[derive(Debug, Clone)]
 pub(crate) struct UploadSession {
     pub id: String,
     pub site_id: String,
     pub chunks: Vec<Bytes>,
 }
 
-#[derive(Debug, Clone)]
 pub(crate) struct Session {
     pub id: String,
     pub user_id: String,
@@ -275,8 +310,25 @@ has_id!(
     Session
 );
 
+/// Labels of a `<tags>` list.
+pub(crate) fn tag_list(tags: &Option<tsc_raw::TagListType>) -> Vec<String> {
+    tags.as_ref()
+        .map(|t| t.tag.iter().filter_map(|t| t.label.clone()).collect())
+        .unwrap_or_default()
+}
+
+/// A `<tags>` list from labels (sorted, unique).
+pub(crate) fn tags_of(labels: impl IntoIterator<Item = String>) -> Option<tsc_raw::TagListType> {
+    let set: BTreeSet<String> = labels.into_iter().collect();
+    Some(tsc_raw::TagListType {
+        tag: set
+            .into_iter()
+            .map(|l| tsc_raw::TagType { label: Some(l) })
+            .collect(),
+    })
+}
+
 /// Deterministic id source: a seeded splitmix64 stream formatted as UUIDs.
-#[derive(Debug)]
 pub(crate) struct IdGen {
     state: u64,
 }
@@ -310,20 +362,19 @@ impl IdGen {
     /// An opaque token of 32 url-safe characters.
     pub fn token(&mut self) -> String {
         const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-        let mut s = String::with_capacity(32);
+        let mut out = String::with_capacity(32);
         for _ in 0..4 {
             let mut v = self.next_u64();
             for _ in 0..8 {
-                s.push(ALPHABET[(v & 63) as usize] as char);
+                out.push(ALPHABET[(v & 63) as usize] as char);
                 v >>= 6;
             }
         }
-        s
+        out
     }
 }
 
 /// The whole server state.
-#[derive(Debug)]
 pub(crate) struct State {
     pub ids: IdGen,
     pub sites: Table<Site>,
@@ -338,10 +389,8 @@ pub(crate) struct State {
     pub jobs: Table<Job>,
     pub uploads: Table<UploadSession>,
     pub sessions: Table<Session>,
-    /// PAT name -> (secret, user name on the default site).
+    /// PAT name -> (secret, user name).
     pub pats: HashMap<String, (String, String)>,
-    /// Server administrator's user name.
-    pub admin_name: String,
     /// Id of the default site (content URL "").
     pub default_site_id: String,
     /// Id of the server administrator on the default site.
@@ -378,21 +427,53 @@ pub(crate) fn seeded_time(i: u64) -> String {
     fmt_time(base + time::Duration::seconds(i as i64))
 }
 
-/// Turns a name into a Tableau-like content URL (letters and digits only).
+/// Turns a name into a Tableau-like content URL (letters, digits, `-` and `_`).
 pub(crate) fn content_url_for(name: &str) -> String {
-    let s: String = name
+    let out: String = name
         .chars()
         .filter(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
         .collect();
-    if s.is_empty() {
+    if out.is_empty() {
         "content".to_string()
     } else {
-        s
+        out
+    }
+}
+
+/// A new site's settings.
+pub(crate) fn new_site_item(id: &str, name: &str, content_url: &str) -> SiteType {
+    SiteType {
+        id: s(id),
+        name: s(name),
+        content_url: s(content_url),
+        admin_mode: Some(tsc_raw::SiteAdminMode::ContentAndUsers),
+        state: s("Active"),
+        revision_history_enabled: Some(true),
+        revision_limit: Some(25),
+        disable_subscriptions: Some(false),
+        ..Default::default()
+    }
+}
+
+/// A user item.
+pub(crate) fn new_user_item(id: &str, name: &str, role: &str) -> UserType {
+    UserType {
+        id: s(id),
+        name: s(name),
+        site_role: Some(en(role)),
+        auth_setting: Some(tsc_raw::SiteUserAuthSettingType::ServerDefault),
+        external_auth_user_id: s(""),
+        domain: Some(DomainDirectiveType {
+            name: s("local"),
+            ..Default::default()
+        }),
+        ..Default::default()
     }
 }
 
 impl State {
-    /// A fresh state with the default site, its `admin` user, the PAT and the default project.
+    /// A fresh state with the default site, its `admin` user, the PAT, the default project, the
+    /// `All Users` group and two schedules.
     pub fn new(seed: u64) -> Self {
         let mut ids = IdGen::new(seed);
         let default_site_id = ids.uuid();
@@ -412,7 +493,6 @@ impl State {
             uploads: Table::default(),
             sessions: Table::default(),
             pats: HashMap::new(),
-            admin_name: "admin".into(),
             default_site_id: default_site_id.clone(),
             admin_id: admin_id.clone(),
             api_version: "3.28".into(),
@@ -421,52 +501,42 @@ impl State {
         };
         st.sites.insert(Site {
             id: default_site_id.clone(),
-            name: "Default".into(),
-            content_url: String::new(),
-            admin_mode: "ContentAndUsers".into(),
-            state: "Active".into(),
-            user_quota: None,
-            storage_quota: None,
-            revision_history_enabled: true,
-            revision_limit: 25,
-            disable_subscriptions: false,
+            item: new_site_item(&default_site_id, "Default", ""),
         });
+        let mut admin = new_user_item(&admin_id, "admin", "ServerAdministrator");
+        admin.full_name = s("Administrator");
         st.users.insert(User {
             id: admin_id,
             site_id: default_site_id.clone(),
-            name: "admin".into(),
-            full_name: Some("Administrator".into()),
-            email: None,
-            site_role: "ServerAdministrator".into(),
-            auth_setting: Some("ServerDefault".into()),
+            item: admin,
             password: Some("admin".into()),
-            last_login: None,
             created_at: seeded_time(0),
-            domain: "local".into(),
         });
         st.pats.insert(
             "admin-pat".into(),
             ("admin-pat-secret".into(), "admin".into()),
         );
         st.init_site_content(&default_site_id);
-        let s1 = st.ids.uuid();
-        let s2 = st.ids.uuid();
-        for (id, name, freq, ty, prio) in [
-            (s1, "Weekday early mornings", "Weekly", "Extract", 50),
-            (s2, "Saturday night", "Weekly", "Subscription", 80),
+        for (name, ty, prio) in [
+            ("Weekday early mornings", "Extract", 50),
+            ("Saturday night", "Subscription", 80),
         ] {
+            let id = st.ids.uuid();
             st.schedules.insert(Schedule {
-                id,
-                name: name.into(),
-                state: "Active".into(),
-                priority: prio,
-                type_: ty.into(),
-                frequency: freq.into(),
-                execution_order: "Parallel".into(),
-                created_at: seeded_time(0),
-                updated_at: seeded_time(0),
-                next_run_at: seeded_time(86_400),
-                frequency_details: None,
+                id: id.clone(),
+                item: ScheduleType {
+                    id: s(&id),
+                    name: s(name),
+                    state: s("Active"),
+                    priority: Some(prio),
+                    type_: Some(en(ty)),
+                    frequency: Some(tsc_raw::ScheduleFrequency::Weekly),
+                    execution_order: Some(tsc_raw::ScheduleExecutionOrder::Parallel),
+                    created_at: dt(&seeded_time(0)),
+                    updated_at: dt(&seeded_time(0)),
+                    next_run_at: dt(&seeded_time(86_400)),
+                    ..Default::default()
+                },
             });
         }
         st
@@ -476,37 +546,49 @@ impl State {
     pub fn init_site_content(&mut self, site_id: &str) {
         let project_id = self.ids.uuid();
         let group_id = self.ids.uuid();
-        let mut members = BTreeSet::new();
-        for u in self.users.iter().filter(|u| u.site_id == site_id) {
-            members.insert(u.id.clone());
-        }
+        let members: BTreeSet<String> = self
+            .users
+            .iter()
+            .filter(|u| u.site_id == site_id)
+            .map(|u| u.id.clone())
+            .collect();
         let owner = self.admin_owner(site_id);
+        let t = seeded_time(0);
         self.projects.insert(Project {
-            id: project_id,
+            id: project_id.clone(),
             site_id: site_id.into(),
-            name: "default".into(),
-            description: "The default project that was automatically created by Tableau.".into(),
-            content_permissions: "ManagedByOwner".into(),
-            parent_id: None,
-            owner_id: owner,
-            created_at: seeded_time(0),
-            updated_at: seeded_time(0),
+            item: ProjectType {
+                id: s(&project_id),
+                name: s("default"),
+                description: s("The default project that was automatically created by Tableau."),
+                content_permissions: Some(tsc_raw::ProjectContentPermissions::ManagedByOwner),
+                created_at: dt(&t),
+                updated_at: dt(&t),
+                owner: user_ref(&owner),
+                ..Default::default()
+            },
         });
         self.groups.insert(Group {
-            id: group_id,
+            id: group_id.clone(),
             site_id: site_id.into(),
-            name: "All Users".into(),
-            domain: "local".into(),
-            minimum_site_role: None,
+            item: GroupType {
+                id: s(&group_id),
+                name: s("All Users"),
+                domain: Some(DomainDirectiveType {
+                    name: s("local"),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            },
             members,
         });
     }
 
-    /// The id to use as owner of things created on a site without a signed-in user.
+    /// The id of the administrator user on a site (owner of things created without a caller).
     pub fn admin_owner(&self, site_id: &str) -> String {
         self.users
             .iter()
-            .find(|u| u.site_id == site_id && u.name == self.admin_name)
+            .find(|u| u.site_id == site_id && u.name() == "admin")
             .map(|u| u.id.clone())
             .unwrap_or_else(|| self.admin_id.clone())
     }
@@ -514,19 +596,19 @@ impl State {
     pub fn site_by_content_url(&self, content_url: &str) -> Option<&Site> {
         self.sites
             .iter()
-            .find(|s| s.content_url.eq_ignore_ascii_case(content_url))
+            .find(|x| x.content_url().eq_ignore_ascii_case(content_url))
     }
 
     pub fn default_project(&self, site_id: &str) -> Option<&Project> {
         self.projects
             .iter()
-            .find(|p| p.site_id == site_id && p.name == "default" && p.parent_id.is_none())
+            .find(|p| p.site_id == site_id && p.name() == "default" && p.parent_id().is_none())
     }
 
     pub fn all_users_group_id(&self, site_id: &str) -> Option<String> {
         self.groups
             .iter()
-            .find(|g| g.site_id == site_id && g.name == "All Users")
+            .find(|g| g.site_id == site_id && g.item.name.as_deref() == Some("All Users"))
             .map(|g| g.id.clone())
     }
 
@@ -540,7 +622,7 @@ impl State {
         self.users.insert(user);
     }
 
-    /// Removes a workbook and its views, tasks.
+    /// Removes a workbook with its views and tasks.
     pub fn remove_workbook(&mut self, id: &str) -> Option<Workbook> {
         let wb = self.workbooks.remove(id)?;
         self.views.retain(|v| v.workbook_id != id);
@@ -548,7 +630,7 @@ impl State {
         Some(wb)
     }
 
-    /// Removes a data source and its tasks.
+    /// Removes a data source with its tasks.
     pub fn remove_datasource(&mut self, id: &str) -> Option<Datasource> {
         let ds = self.datasources.remove(id)?;
         self.tasks
@@ -574,24 +656,21 @@ impl State {
             if let Some(g) = gid.as_ref().and_then(|g| self.groups.get_mut(g)) {
                 g.members.insert(id.clone());
             }
+            let mut item = new_user_item(&id, &name, ROLES[i % ROLES.len()]);
+            item.full_name = s(format!("User {i}"));
+            item.email = s(format!("{name}@example.com"));
             self.users.insert(User {
                 id,
                 site_id: site.clone(),
-                full_name: Some(format!("User {i}")),
-                email: Some(format!("{name}@example.com")),
-                name,
-                site_role: ROLES[i % ROLES.len()].to_string(),
-                auth_setting: Some("ServerDefault".into()),
+                item,
                 password: None,
-                last_login: None,
                 created_at: seeded_time(i as u64),
-                domain: "local".into(),
             });
         }
     }
 
     /// Deterministically seeds `n` workbooks (`workbook00001`...) with one view each in the
-    /// default project of the default site, each holding a tiny stored file.
+    /// default project of the default site, each holding a tiny stored `.twbx`.
     pub fn seed_workbooks(&mut self, n: usize) {
         let site = self.default_site_id.clone();
         let Some(project) = self.default_project(&site).map(|p| p.id.clone()) else {
@@ -609,46 +688,54 @@ impl State {
             };
             let view_id = self.ids.uuid();
             self.views.insert(View {
-                id: view_id,
+                id: view_id.clone(),
                 site_id: site.clone(),
                 workbook_id: id.clone(),
-                name: "Sheet 1".into(),
-                content_url: format!("{name}/sheets/Sheet1"),
-                sheet_type: "worksheet".into(),
+                item: ViewType {
+                    id: s(&view_id),
+                    name: s("Sheet 1"),
+                    content_url: s(format!("{name}/sheets/Sheet1")),
+                    view_url_name: s("Sheet1"),
+                    sheet_type: s("worksheet"),
+                    created_at: dt(&t),
+                    updated_at: dt(&t),
+                    ..Default::default()
+                },
                 owner_id: owner.clone(),
                 project_id: project.clone(),
-                tags: BTreeSet::new(),
-                created_at: t.clone(),
-                updated_at: t.clone(),
                 total_views: i as u64 % 97,
             });
             let conn_id = self.ids.uuid();
+            let tags = if i % 3 == 0 {
+                vec!["seeded".to_string()]
+            } else {
+                Vec::new()
+            };
             self.workbooks.insert(Workbook {
-                id,
+                id: id.clone(),
                 site_id: site.clone(),
-                content_url: name.clone(),
-                description: String::new(),
-                name,
-                show_tabs: i % 2 == 0,
-                project_id: project.clone(),
-                owner_id: owner.clone(),
-                tags: if i % 3 == 0 {
-                    BTreeSet::from(["seeded".to_string()])
-                } else {
-                    BTreeSet::new()
+                item: WorkbookType {
+                    id: s(&id),
+                    name: s(&name),
+                    content_url: s(&name),
+                    description: s(""),
+                    show_tabs: s(if i % 2 == 0 { "true" } else { "false" }),
+                    created_at: dt(&t),
+                    updated_at: dt(&t),
+                    project: project_ref(&project),
+                    owner: user_ref(&owner),
+                    tags: tags_of(tags),
+                    ..Default::default()
                 },
-                created_at: t.clone(),
-                updated_at: t,
                 file,
-                connections: vec![Connection {
-                    id: conn_id,
-                    type_: "sqlserver".into(),
-                    server_address: "db.example.com".into(),
-                    server_port: "1433".into(),
-                    user_name: "reader".into(),
-                    embed_password: false,
-                    datasource_id: None,
-                    datasource_name: None,
+                connections: vec![ConnectionType {
+                    id: s(conn_id),
+                    type_: s("sqlserver"),
+                    server_address: s("db.example.com"),
+                    server_port: Some(1433),
+                    user_name: s("reader"),
+                    embed_password: Some(false),
+                    ..Default::default()
                 }],
             });
         }

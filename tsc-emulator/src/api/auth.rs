@@ -2,21 +2,26 @@
 
 use std::time::Instant;
 
-use super::{Reply, Req};
+use tsc_raw::{
+    ProductVersion, ServerInfo, SessionType, SiteType, TableauCredentialsType, TsResponse, UserType,
+};
+
+use super::{Reply, Req, need};
 use crate::error::{ApiError, codes};
-use crate::store::{Session, State};
-use crate::xml::El;
+use crate::store::{Session, State, dt, s, txt};
 
 pub(crate) fn server_info(st: &mut State, _req: &Req) -> Result<Reply, ApiError> {
-    Ok(Reply::ok(
-        El::new("serverInfo")
-            .child(
-                El::new("productVersion")
-                    .attr("build", st.build.clone())
-                    .text(st.product_version.clone()),
-            )
-            .child(El::new("restApiVersion").text(st.api_version.clone())),
-    ))
+    Ok(Reply::ok(TsResponse {
+        server_info: Some(Box::new(ServerInfo {
+            product_version: Some(ProductVersion {
+                build: s(&st.build),
+                value: s(&st.product_version),
+            }),
+            rest_api_version: s(&st.api_version),
+            ..Default::default()
+        })),
+        ..Default::default()
+    }))
 }
 
 fn signin_error() -> ApiError {
@@ -68,21 +73,29 @@ fn jwt_subject(jwt: &str) -> Option<String> {
     Some(rest[..end].to_string())
 }
 
-fn credentials_el(st: &State, token: &str, user_id: &str, site_id: &str) -> El {
+fn credentials(st: &State, token: &str, user_id: &str, site_id: &str) -> TsResponse {
     let content_url = st
         .sites
         .get(site_id)
-        .map(|s| s.content_url.clone())
+        .map(|x| x.content_url().to_string())
         .unwrap_or_default();
-    El::new("credentials")
-        .attr("token", token)
-        .attr("estimatedTimeToExpiration", "239:59:59")
-        .child(
-            El::new("site")
-                .attr("id", site_id)
-                .attr("contentUrl", content_url),
-        )
-        .child(El::new("user").attr("id", user_id))
+    TsResponse {
+        credentials: Some(Box::new(TableauCredentialsType {
+            token: s(token),
+            estimated_time_to_expiration: s("239:59:59"),
+            site: Some(SiteType {
+                id: s(site_id),
+                content_url: s(content_url),
+                ..Default::default()
+            }),
+            user: Some(UserType {
+                id: s(user_id),
+                ..Default::default()
+            }),
+            ..Default::default()
+        })),
+        ..Default::default()
+    }
 }
 
 fn new_session(st: &mut State, user_id: &str, site_id: &str) -> String {
@@ -95,7 +108,7 @@ fn new_session(st: &mut State, user_id: &str, site_id: &str) -> String {
         requests: 0,
     });
     if let Some(u) = st.users.get_mut(user_id) {
-        u.last_login = Some(crate::store::now());
+        u.item.last_login = dt(&crate::store::now());
     }
     token
 }
@@ -104,53 +117,66 @@ fn new_session(st: &mut State, user_id: &str, site_id: &str) -> String {
 fn find_user(st: &State, site_id: &str, name: &str) -> Option<String> {
     st.users
         .iter()
-        .find(|u| u.site_id == site_id && u.name.eq_ignore_ascii_case(name))
+        .find(|u| u.site_id == site_id && u.name().eq_ignore_ascii_case(name))
         .map(|u| u.id.clone())
 }
 
 pub(crate) fn sign_in(st: &mut State, req: &Req) -> Result<Reply, ApiError> {
-    let creds = req.body_child("credentials")?;
+    let creds = need(req.ts_request()?.credentials, "credentials")?;
     let content_url = creds
-        .find("site")
-        .and_then(|s| s.get("contentUrl"))
-        .unwrap_or("")
-        .to_string();
+        .site
+        .as_ref()
+        .map(|x| txt(&x.content_url).to_string())
+        .unwrap_or_default();
     let site_id = st
         .site_by_content_url(&content_url)
-        .map(|s| s.id.clone())
+        .map(|x| x.id.clone())
         .ok_or_else(signin_error)?;
-    let name = if let Some(pat_name) = creds.get_nonempty("personalAccessTokenName") {
-        let secret = creds.get("personalAccessTokenSecret").unwrap_or("");
+    let name = if let Some(pat_name) = creds
+        .personal_access_token_name
+        .as_deref()
+        .filter(|n| !n.is_empty())
+    {
+        let secret = txt(&creds.personal_access_token_secret);
         match st.pats.get(pat_name) {
-            Some((s, user)) if s == secret => user.clone(),
+            Some((expected, user)) if expected == secret => user.clone(),
             _ => return Err(signin_error()),
         }
-    } else if let Some(jwt) = creds.get_nonempty("jwt") {
+    } else if let Some(jwt) = creds.jwt.as_deref().filter(|j| !j.is_empty()) {
         jwt_subject(jwt).ok_or_else(signin_error)?
     } else {
-        let name = creds.get_nonempty("name").ok_or_else(signin_error)?;
-        let password = creds.get("password").unwrap_or("");
+        let name = creds
+            .name
+            .as_deref()
+            .filter(|n| !n.is_empty())
+            .ok_or_else(signin_error)?;
         let uid = find_user(st, &site_id, name).ok_or_else(signin_error)?;
         // A user added through the API has a password only once one is set with Update User.
-        let ok = st.users.get(&uid).and_then(|u| u.password.as_deref()) == Some(password);
+        let ok =
+            st.users.get(&uid).and_then(|u| u.password.as_deref()) == Some(txt(&creds.password));
         if !ok {
             return Err(signin_error());
         }
         name.to_string()
     };
     let mut user_id = find_user(st, &site_id, &name).ok_or_else(signin_error)?;
-    if let Some(imp) = creds.find("user").and_then(|u| u.get_nonempty("id")) {
+    if let Some(imp) = creds
+        .user
+        .as_ref()
+        .and_then(|u| u.id.as_deref())
+        .filter(|i| !i.is_empty())
+    {
         let admin = st
             .users
             .get(&user_id)
-            .is_some_and(|u| u.site_role == "ServerAdministrator");
+            .is_some_and(|u| u.role() == "ServerAdministrator");
         if !admin || st.users.get(imp).is_none_or(|u| u.site_id != site_id) {
             return Err(signin_error());
         }
         user_id = imp.to_string();
     }
     let token = new_session(st, &user_id, &site_id);
-    Ok(Reply::ok(credentials_el(st, &token, &user_id, &site_id)))
+    Ok(Reply::ok(credentials(st, &token, &user_id, &site_id)))
 }
 
 pub(crate) fn sign_out(st: &mut State, req: &Req) -> Result<Reply, ApiError> {
@@ -161,8 +187,8 @@ pub(crate) fn sign_out(st: &mut State, req: &Req) -> Result<Reply, ApiError> {
 
 pub(crate) fn switch_site(st: &mut State, req: &Req) -> Result<Reply, ApiError> {
     let c = req.caller()?.clone();
-    let site = req.body_child("site")?;
-    let content_url = site.get("contentUrl").unwrap_or("");
+    let site = need(req.ts_request()?.site, "site")?;
+    let content_url = txt(&site.content_url).to_string();
     let switch_error = || {
         ApiError::new(
             401,
@@ -172,8 +198,8 @@ pub(crate) fn switch_site(st: &mut State, req: &Req) -> Result<Reply, ApiError> 
         )
     };
     let site_id = st
-        .site_by_content_url(content_url)
-        .map(|s| s.id.clone())
+        .site_by_content_url(&content_url)
+        .map(|x| x.id.clone())
         .ok_or_else(switch_error)?;
     if site_id == c.site_id {
         return Err(ApiError::new(
@@ -186,39 +212,43 @@ pub(crate) fn switch_site(st: &mut State, req: &Req) -> Result<Reply, ApiError> 
     let name = st
         .users
         .get(&c.user_id)
-        .map(|u| u.name.clone())
+        .map(|u| u.name().to_string())
         .unwrap_or_default();
     let user_id = find_user(st, &site_id, &name).ok_or_else(switch_error)?;
     st.sessions.remove(&c.token);
     let token = new_session(st, &user_id, &site_id);
-    Ok(Reply::ok(credentials_el(st, &token, &user_id, &site_id)))
+    Ok(Reply::ok(credentials(st, &token, &user_id, &site_id)))
 }
 
 pub(crate) fn current_session(st: &mut State, req: &Req) -> Result<Reply, ApiError> {
     let c = req.caller()?;
-    let site = st.sites.get(&c.site_id);
-    let user = st.users.get(&c.user_id);
-    Ok(Reply::ok(
-        El::new("session")
-            .child(
-                El::new("site")
-                    .attr("id", c.site_id.clone())
-                    .attr("name", site.map(|s| s.name.clone()).unwrap_or_default())
-                    .attr(
-                        "contentUrl",
-                        site.map(|s| s.content_url.clone()).unwrap_or_default(),
-                    ),
-            )
-            .child(
-                El::new("user")
-                    .attr("id", c.user_id.clone())
-                    .attr("name", user.map(|u| u.name.clone()).unwrap_or_default())
-                    .attr(
-                        "siteRole",
-                        user.map(|u| u.site_role.clone()).unwrap_or_default(),
-                    ),
-            ),
-    ))
+    let site = st
+        .sites
+        .get(&c.site_id)
+        .map(|x| x.item.clone())
+        .unwrap_or_default();
+    let user = st
+        .users
+        .get(&c.user_id)
+        .map(|u| u.item.clone())
+        .unwrap_or_default();
+    Ok(Reply::ok(TsResponse {
+        session: Some(Box::new(SessionType {
+            site: Some(SiteType {
+                id: site.id,
+                name: site.name,
+                content_url: site.content_url,
+                ..Default::default()
+            }),
+            user: Some(UserType {
+                id: user.id,
+                name: user.name,
+                site_role: user.site_role,
+                ..Default::default()
+            }),
+        })),
+        ..Default::default()
+    }))
 }
 
 #[cfg(test)]

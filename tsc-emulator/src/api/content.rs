@@ -1,85 +1,85 @@
 //! Data sources, views and upload sessions.
 
-use std::collections::BTreeSet;
-
 use bytes::Bytes;
-use http::StatusCode;
+use tsc_raw::{
+    ConnectionListType, ConnectionType, DataSourceListType, DataSourceType, FileUploadType,
+    ProjectType, TsResponse, UserType, ViewListType, ViewType, ViewUsage, WorkbookType,
+};
 
 use super::workbooks::{
-    PNG, apply_connection_update, connection_el, finished_job, payload_connections,
-    publish_project, receive_upload, site_workbook, size_mb,
+    PNG, apply_connection_update, finished_job, payload_connections, publish_ext, publish_project,
+    receive_upload, site_workbook, size_mb,
 };
-use super::{Reply, Req, require_publisher, tag_labels, tags_el};
+use super::{Reply, Req, need, require_publisher, tag_labels};
 use crate::error::{ApiError, codes};
 use crate::multipart;
-use crate::query::{Val, apply, flag, param};
+use crate::query::{Val, apply, flag, select};
 use crate::store::{
-    Connection, Datasource, State, StoredFile, UploadSession, View, content_url_for, now,
+    Datasource, State, StoredFile, UploadSession, View, content_url_for, dt, dtxt, now,
+    project_ref, s, tag_list, tags_of, txt, user_ref,
 };
-use crate::xml::El;
 
 // ---------------------------------------------------------------------------------------------
 // data sources
 
-fn datasource_el(st: &State, d: &Datasource) -> El {
-    let project = st.projects.get(&d.project_id);
-    let owner = st.users.get(&d.owner_id);
-    El::new("datasource")
-        .attr("id", d.id.clone())
-        .attr("name", d.name.clone())
-        .attr("description", d.description.clone())
-        .attr("contentUrl", d.content_url.clone())
-        .attr("type", d.type_.clone())
-        .attr("createdAt", d.created_at.clone())
-        .attr("updatedAt", d.updated_at.clone())
-        .attr("isCertified", d.is_certified.to_string())
-        .attr_opt("certificationNote", d.certification_note.clone())
-        .attr("hasExtracts", d.has_extracts.to_string())
-        .attr("encryptExtracts", "false")
-        .attr("size", size_mb(d.file.len()).to_string())
-        .attr(
-            "webpageUrl",
-            format!(
-                "https://tableau.example.com/#/datasources/{}",
-                d.content_url
-            ),
-        )
-        .child(
-            El::new("project")
-                .attr("id", d.project_id.clone())
-                .attr("name", project.map(|p| p.name.clone()).unwrap_or_default()),
-        )
-        .child(
-            El::new("owner")
-                .attr("id", d.owner_id.clone())
-                .attr("name", owner.map(|u| u.name.clone()).unwrap_or_default()),
-        )
-        .child(tags_el(&d.tags))
+fn datasource_out(st: &State, d: &Datasource, fields: &Option<Vec<String>>) -> DataSourceType {
+    let mut item = d.item.clone();
+    item.project = Some(ProjectType {
+        id: s(d.project_id()),
+        name: st
+            .projects
+            .get(d.project_id())
+            .and_then(|p| p.item.name.clone()),
+        ..Default::default()
+    });
+    item.owner = Some(UserType {
+        id: s(d.owner_id()),
+        name: st.users.get(d.owner_id()).and_then(|u| u.item.name.clone()),
+        ..Default::default()
+    });
+    item.size = Some(size_mb(d.file.len()));
+    item.webpage_url = s(format!(
+        "https://tableau.example.com/#/datasources/{}",
+        txt(&d.item.content_url)
+    ));
+    item.encrypt_extracts = s("false");
+    item.tags = Some(item.tags.unwrap_or_default());
+    select!(item, fields, DataSourceType, {
+        "name" => name, "description" => description, "contentUrl" => content_url, "type" => type_,
+        "createdAt" => created_at, "updatedAt" => updated_at, "isCertified" => is_certified,
+        "certificationNote" => certification_note, "hasExtracts" => has_extracts, "size" => size,
+        "webpageUrl" => webpage_url, "encryptExtracts" => encrypt_extracts, "project" => project, "owner" => owner,
+        "tags" => tags,
+    })
 }
 
 fn datasource_field(st: &State, d: &Datasource, f: &str) -> Option<Val> {
-    let owner = || st.users.get(&d.owner_id);
+    let owner = || st.users.get(d.owner_id());
     Some(match f {
-        "name" => Val::s(&d.name),
+        "name" => Val::s(d.name()),
         "id" => Val::s(&d.id),
-        "contentUrl" => Val::s(&d.content_url),
-        "createdAt" => Val::s(&d.created_at),
-        "updatedAt" => Val::s(&d.updated_at),
-        "type" | "connectionTo" | "connectionType" => Val::s(&d.type_),
-        "ownerName" => Val::s(owner().map(|u| u.name.clone()).unwrap_or_default()),
-        "ownerEmail" => Val::s(owner().and_then(|u| u.email.clone()).unwrap_or_default()),
-        "ownerDomain" => Val::s(owner().map(|u| u.domain.clone()).unwrap_or_default()),
-        "projectName" => Val::s(
-            st.projects
-                .get(&d.project_id)
-                .map(|p| p.name.clone())
+        "contentUrl" => Val::s(txt(&d.item.content_url)),
+        "createdAt" => Val::s(dtxt(&d.item.created_at)),
+        "updatedAt" => Val::s(dtxt(&d.item.updated_at)),
+        "type" | "connectionTo" | "connectionType" => Val::s(txt(&d.item.type_)),
+        "ownerName" => Val::s(owner().map(|u| u.name().to_string()).unwrap_or_default()),
+        "ownerEmail" => Val::s(
+            owner()
+                .map(|u| txt(&u.item.email).to_string())
                 .unwrap_or_default(),
         ),
-        "projectId" => Val::s(&d.project_id),
-        "tags" => Val::List(d.tags.iter().cloned().collect()),
-        "isCertified" => Val::Bool(d.is_certified),
-        "hasExtracts" => Val::Bool(d.has_extracts),
-        "description" => Val::s(&d.description),
+        "ownerDomain" => Val::s("local"),
+        "projectName" => Val::s(
+            st.projects
+                .get(d.project_id())
+                .map(|p| p.name().to_string())
+                .unwrap_or_default(),
+        ),
+        "projectId" => Val::s(d.project_id()),
+        "tags" => Val::List(tag_list(&d.item.tags)),
+        "isCertified" => Val::Bool(d.item.is_certified.unwrap_or(false)),
+        "hasExtracts" => Val::Bool(d.item.has_extracts.unwrap_or(false)),
+        "description" => Val::s(txt(&d.item.description)),
         _ => return None,
     })
 }
@@ -91,48 +91,55 @@ fn site_datasource<'a>(st: &'a State, site: &str, id: &str) -> Result<&'a Dataso
         .ok_or_else(|| ApiError::not_found(codes::DATASOURCE_NOT_FOUND, "Data source", id))
 }
 
+fn datasource_mut<'a>(st: &'a mut State, id: &str) -> Result<&'a mut Datasource, ApiError> {
+    st.datasources
+        .get_mut(id)
+        .ok_or_else(|| ApiError::not_found(codes::DATASOURCE_NOT_FOUND, "Data source", id))
+}
+
+fn one_datasource(st: &State, d: &Datasource) -> TsResponse {
+    TsResponse {
+        datasource: Some(Box::new(datasource_out(st, d, &None))),
+        ..Default::default()
+    }
+}
+
 pub(crate) fn list_datasources(st: &mut State, req: &Req) -> Result<Reply, ApiError> {
     let p = req.list_params()?;
     let site = req.param(0);
     let st_ref: &State = st;
     let items = st_ref.datasources.iter().filter(|d| d.site_id == site);
-    let paged = apply(items, &p, |d, f| datasource_field(st_ref, d, f), None)?;
-    let els = paged
-        .items
-        .iter()
-        .map(|d| datasource_el(st_ref, d))
-        .collect();
-    Ok(Reply::page(&paged, "datasources", els, &p.fields))
+    let paged = apply(items, &p, |d, f| datasource_field(st_ref, d, f))?;
+    Ok(Reply::ok(TsResponse {
+        pagination: paged.pagination(),
+        datasources: Some(Box::new(DataSourceListType {
+            datasource: paged
+                .items
+                .iter()
+                .map(|d| datasource_out(st_ref, d, &p.fields))
+                .collect(),
+            ..Default::default()
+        })),
+        ..Default::default()
+    }))
 }
 
 pub(crate) fn get_datasource(st: &mut State, req: &Req) -> Result<Reply, ApiError> {
     let d = site_datasource(st, req.param(0), req.param(1))?;
-    Ok(Reply::ok(datasource_el(st, d)))
+    Ok(Reply::ok(one_datasource(st, d)))
 }
 
 pub(crate) fn publish_datasource(st: &mut State, req: &Req) -> Result<Reply, ApiError> {
     require_publisher(st, req)?;
     let site = req.param(0).to_string();
     let up = receive_upload(st, req, "tableau_datasource")?;
-    let item = up
-        .payload
-        .find("datasource")
-        .cloned()
-        .ok_or_else(|| ApiError::missing("<datasource> element"))?;
-    let name = item
-        .get_nonempty("name")
-        .ok_or_else(|| ApiError::missing("datasource name"))?
-        .to_string();
-    let ext = param(&req.query, "datasourceType")
-        .map(str::to_string)
-        .or_else(|| {
-            up.filename
-                .as_deref()
-                .and_then(|f| f.rsplit_once('.'))
-                .map(|(_, e)| e.to_string())
-        })
-        .unwrap_or_default()
-        .to_ascii_lowercase();
+    let from = need(up.payload.datasource, "datasource")?;
+    let name = from
+        .name
+        .clone()
+        .filter(|n| !n.is_empty())
+        .ok_or_else(|| ApiError::missing("datasource name"))?;
+    let ext = publish_ext(req, "datasourceType", up.filename.as_deref());
     if !["tds", "tdsx", "tde", "hyper", "parquet"].contains(&ext.as_str()) {
         return Err(ApiError::new(
             400,
@@ -151,14 +158,15 @@ pub(crate) fn publish_datasource(st: &mut State, req: &Req) -> Result<Reply, Api
             "The data source file is empty.",
         ));
     }
-    let project_id = publish_project(st, &site, &item)?;
-    let overwrite = flag(&req.query, "overwrite");
-    let append = flag(&req.query, "append");
+    let project_id = publish_project(st, &site, from.project.as_ref())?;
+    let (overwrite, append) = (flag(&req.query, "overwrite"), flag(&req.query, "append"));
     let existing = st
         .datasources
         .iter()
         .find(|d| {
-            d.site_id == site && d.project_id == project_id && d.name.eq_ignore_ascii_case(&name)
+            d.site_id == site
+                && d.project_id() == project_id
+                && d.name().eq_ignore_ascii_case(&name)
         })
         .map(|d| d.id.clone());
     if existing.is_some() && !overwrite && !append {
@@ -170,12 +178,11 @@ pub(crate) fn publish_datasource(st: &mut State, req: &Req) -> Result<Reply, Api
         ));
     }
     let t = now();
-    let connections = payload_connections(st, &item);
+    let mut connections = payload_connections(st, None, from.connection_credentials.as_ref());
+    let live = ext == "tds";
     let id = match existing {
         Some(id) => {
-            let d = st.datasources.get_mut(&id).ok_or_else(|| {
-                ApiError::not_found(codes::DATASOURCE_NOT_FOUND, "Data source", &id)
-            })?;
+            let d = datasource_mut(st, &id)?;
             if append {
                 d.file.chunks.extend(up.chunks);
             } else {
@@ -184,57 +191,41 @@ pub(crate) fn publish_datasource(st: &mut State, req: &Req) -> Result<Reply, Api
                     chunks: up.chunks,
                 };
             }
-            d.updated_at = t;
+            d.item.updated_at = dt(&t);
             id
         }
         None => {
             let id = st.ids.uuid();
-            let conn_id = st.ids.uuid();
-            let mut connections = connections;
             if connections.is_empty() {
-                connections.push(Connection {
-                    id: conn_id,
-                    type_: if ext == "tds" {
-                        "sqlserver".into()
-                    } else {
-                        "hyper".into()
-                    },
-                    server_address: if ext == "tds" {
-                        "db.example.com".into()
-                    } else {
-                        "localhost".into()
-                    },
-                    server_port: if ext == "tds" {
-                        "1433".into()
-                    } else {
-                        String::new()
-                    },
-                    user_name: String::new(),
-                    embed_password: false,
-                    datasource_id: None,
-                    datasource_name: None,
+                connections.push(ConnectionType {
+                    id: s(st.ids.uuid()),
+                    type_: s(if live { "sqlserver" } else { "hyper" }),
+                    server_address: s(if live { "db.example.com" } else { "localhost" }),
+                    server_port: live.then_some(1433),
+                    user_name: s(""),
+                    embed_password: Some(false),
+                    ..Default::default()
                 });
             }
             let caller = req.caller()?.user_id.clone();
             st.datasources.insert(Datasource {
                 id: id.clone(),
                 site_id: site.clone(),
-                content_url: content_url_for(&name),
-                description: item.get("description").unwrap_or("").to_string(),
-                name: name.clone(),
-                type_: if ext == "tds" {
-                    "sqlserver".into()
-                } else {
-                    "hyper".into()
+                item: DataSourceType {
+                    id: s(&id),
+                    name: Some(name.clone()),
+                    content_url: s(content_url_for(&name)),
+                    description: Some(from.description.clone().unwrap_or_default()),
+                    type_: s(if live { "sqlserver" } else { "hyper" }),
+                    is_certified: Some(false),
+                    has_extracts: Some(!live),
+                    created_at: dt(&t),
+                    updated_at: dt(&t),
+                    project: project_ref(&project_id),
+                    owner: user_ref(&caller),
+                    tags: tags_of(Vec::new()),
+                    ..Default::default()
                 },
-                project_id,
-                owner_id: caller,
-                tags: BTreeSet::new(),
-                is_certified: false,
-                certification_note: None,
-                has_extracts: ext != "tds",
-                created_at: t.clone(),
-                updated_at: t,
                 file: StoredFile {
                     filename: format!("{name}.{ext}"),
                     chunks: up.chunks,
@@ -245,22 +236,31 @@ pub(crate) fn publish_datasource(st: &mut State, req: &Req) -> Result<Reply, Api
         }
     };
     if flag(&req.query, "asJob") {
-        let job = finished_job(st, &site, "PublishDatasource", None, Some(id));
-        return Ok(Reply::Xml(
-            StatusCode::ACCEPTED,
-            El::new("tsResponse").child(job),
-        ));
+        return Ok(Reply::accepted(finished_job(
+            st,
+            &site,
+            "PublishDatasource",
+            None,
+            Some(id),
+        )));
     }
     let d = site_datasource(st, &site, &id)?;
-    Ok(Reply::created(datasource_el(st, d)))
+    Ok(Reply::created(one_datasource(st, d)))
 }
 
 pub(crate) fn update_datasource(st: &mut State, req: &Req) -> Result<Reply, ApiError> {
     require_publisher(st, req)?;
     let (site, id) = (req.param(0).to_string(), req.param(1).to_string());
-    let current = site_datasource(st, &site, &id)?.clone();
-    let el = req.body_child("datasource")?;
-    let project_id = match el.find("project").and_then(|p| p.get_nonempty("id")) {
+    let current = site_datasource(st, &site, &id)?;
+    let (current_project, current_name) =
+        (current.project_id().to_string(), current.name().to_string());
+    let from = need(req.ts_request()?.datasource, "datasource")?;
+    let project_id = match from
+        .project
+        .as_ref()
+        .and_then(|p| p.id.as_deref())
+        .filter(|p| !p.is_empty())
+    {
         Some(pid) => {
             if st.projects.get(pid).is_none_or(|p| p.site_id != site) {
                 return Err(ApiError::not_found(
@@ -271,44 +271,50 @@ pub(crate) fn update_datasource(st: &mut State, req: &Req) -> Result<Reply, ApiE
             }
             pid.to_string()
         }
-        None => current.project_id.clone(),
+        None => current_project,
     };
-    let name = el.get_nonempty("name").unwrap_or(&current.name).to_string();
+    let name = from
+        .name
+        .clone()
+        .filter(|n| !n.is_empty())
+        .unwrap_or(current_name);
     if st.datasources.iter().any(|d| {
         d.site_id == site
             && d.id != id
-            && d.project_id == project_id
-            && d.name.eq_ignore_ascii_case(&name)
+            && d.project_id() == project_id
+            && d.name().eq_ignore_ascii_case(&name)
     }) {
         return Err(ApiError::conflict(
             codes::CONTENT_CONFLICT,
             format!("A data source named '{name}' already exists in the target project."),
         ));
     }
-    if let Some(owner) = el.find("owner").and_then(|o| o.get_nonempty("id")) {
+    let new_owner = from
+        .owner
+        .as_ref()
+        .and_then(|o| o.id.clone())
+        .filter(|o| !o.is_empty());
+    if let Some(owner) = &new_owner {
         super::people::site_user(st, &site, owner)?;
     }
-    let d = st
-        .datasources
-        .get_mut(&id)
-        .ok_or_else(|| ApiError::not_found(codes::DATASOURCE_NOT_FOUND, "Data source", &id))?;
-    d.name = name;
-    d.project_id = project_id;
-    if let Some(v) = el.get_nonempty("isCertified") {
-        d.is_certified = super::parse_bool(v);
+    let d = datasource_mut(st, &id)?;
+    d.item.name = Some(name);
+    d.item.project = project_ref(&project_id);
+    if from.is_certified.is_some() {
+        d.item.is_certified = from.is_certified;
     }
-    if let Some(v) = el.get("certificationNote") {
-        d.certification_note = Some(v.to_string());
+    if from.certification_note.is_some() {
+        d.item.certification_note = from.certification_note.clone();
     }
-    if let Some(v) = el.get("description") {
-        d.description = v.to_string();
+    if from.description.is_some() {
+        d.item.description = from.description.clone();
     }
-    if let Some(owner) = el.find("owner").and_then(|o| o.get_nonempty("id")) {
-        d.owner_id = owner.to_string();
+    if let Some(owner) = new_owner {
+        d.item.owner = user_ref(&owner);
     }
-    d.updated_at = now();
+    d.item.updated_at = dt(&now());
     let d = site_datasource(st, &site, &id)?;
-    Ok(Reply::ok(datasource_el(st, d)))
+    Ok(Reply::ok(one_datasource(st, d)))
 }
 
 pub(crate) fn delete_datasource(st: &mut State, req: &Req) -> Result<Reply, ApiError> {
@@ -321,13 +327,22 @@ pub(crate) fn delete_datasource(st: &mut State, req: &Req) -> Result<Reply, ApiE
 
 pub(crate) fn datasource_connections(st: &mut State, req: &Req) -> Result<Reply, ApiError> {
     let d = site_datasource(st, req.param(0), req.param(1))?;
-    let els = d.connections.iter().map(|c| {
-        let mut c = c.clone();
-        c.datasource_id = Some(d.id.clone());
-        c.datasource_name = Some(d.name.clone());
-        connection_el(&c)
-    });
-    Ok(Reply::ok(El::new("connections").children(els)))
+    let connection = d
+        .connections
+        .iter()
+        .map(|c| ConnectionType {
+            datasource: Some(DataSourceType {
+                id: s(&d.id),
+                name: d.item.name.clone(),
+                ..Default::default()
+            }),
+            ..c.clone()
+        })
+        .collect();
+    Ok(Reply::ok(TsResponse {
+        connections: Some(Box::new(ConnectionListType { connection })),
+        ..Default::default()
+    }))
 }
 
 pub(crate) fn update_datasource_connection(st: &mut State, req: &Req) -> Result<Reply, ApiError> {
@@ -338,18 +353,18 @@ pub(crate) fn update_datasource_connection(st: &mut State, req: &Req) -> Result<
         req.param(2).to_string(),
     );
     site_datasource(st, &site, &id)?;
-    let el = req.body_child("connection")?;
-    let d = st
-        .datasources
-        .get_mut(&id)
-        .ok_or_else(|| ApiError::not_found(codes::DATASOURCE_NOT_FOUND, "Data source", &id))?;
+    let from = need(req.ts_request()?.connection, "connection")?;
+    let d = datasource_mut(st, &id)?;
     let c = d
         .connections
         .iter_mut()
-        .find(|c| c.id == cid)
+        .find(|c| c.id.as_deref() == Some(cid.as_str()))
         .ok_or_else(|| ApiError::not_found(codes::CONNECTION_NOT_FOUND, "Connection", &cid))?;
-    apply_connection_update(c, &el);
-    Ok(Reply::ok(connection_el(c)))
+    apply_connection_update(c, &from);
+    Ok(Reply::ok(TsResponse {
+        connection: Some(Box::new(c.clone())),
+        ..Default::default()
+    }))
 }
 
 pub(crate) fn download_datasource(st: &mut State, req: &Req) -> Result<Reply, ApiError> {
@@ -361,7 +376,7 @@ pub(crate) fn download_datasource(st: &mut State, req: &Req) -> Result<Reply, Ap
         .map(|(_, e)| e)
         .unwrap_or("tdsx");
     Ok(Reply::File {
-        filename: format!("{}.{ext}", d.name),
+        filename: format!("{}.{ext}", d.name()),
         content_type: "application/octet-stream",
         chunks: d.file.chunks.clone(),
     })
@@ -371,11 +386,13 @@ pub(crate) fn refresh_datasource(st: &mut State, req: &Req) -> Result<Reply, Api
     require_publisher(st, req)?;
     let site = req.param(0).to_string();
     let id = site_datasource(st, &site, req.param(1))?.id.clone();
-    let job = finished_job(st, &site, "RefreshExtract", None, Some(id));
-    Ok(Reply::Xml(
-        StatusCode::ACCEPTED,
-        El::new("tsResponse").child(job),
-    ))
+    Ok(Reply::accepted(finished_job(
+        st,
+        &site,
+        "RefreshExtract",
+        None,
+        Some(id),
+    )))
 }
 
 pub(crate) fn add_datasource_tags(st: &mut State, req: &Req) -> Result<Reply, ApiError> {
@@ -383,12 +400,12 @@ pub(crate) fn add_datasource_tags(st: &mut State, req: &Req) -> Result<Reply, Ap
     let (site, id) = (req.param(0).to_string(), req.param(1).to_string());
     site_datasource(st, &site, &id)?;
     let labels = tag_labels(req)?;
-    let d = st
-        .datasources
-        .get_mut(&id)
-        .ok_or_else(|| ApiError::not_found(codes::DATASOURCE_NOT_FOUND, "Data source", &id))?;
-    d.tags.extend(labels);
-    Ok(Reply::ok(tags_el(&d.tags)))
+    let d = datasource_mut(st, &id)?;
+    d.item.tags = tags_of(tag_list(&d.item.tags).into_iter().chain(labels));
+    Ok(Reply::ok(TsResponse {
+        tags: d.item.tags.clone().map(Box::new),
+        ..Default::default()
+    }))
 }
 
 pub(crate) fn delete_datasource_tag(st: &mut State, req: &Req) -> Result<Reply, ApiError> {
@@ -399,84 +416,85 @@ pub(crate) fn delete_datasource_tag(st: &mut State, req: &Req) -> Result<Reply, 
         req.param(2).to_string(),
     );
     site_datasource(st, &site, &id)?;
-    let d = st
-        .datasources
-        .get_mut(&id)
-        .ok_or_else(|| ApiError::not_found(codes::DATASOURCE_NOT_FOUND, "Data source", &id))?;
-    if !d.tags.remove(&tag) {
+    let d = datasource_mut(st, &id)?;
+    let mut labels = tag_list(&d.item.tags);
+    let before = labels.len();
+    labels.retain(|l| *l != tag);
+    if labels.len() == before {
         return Err(ApiError::not_found(codes::TAG_NOT_FOUND, "Tag", &tag));
     }
+    d.item.tags = tags_of(labels);
     Ok(Reply::NoContent)
 }
 
 // ---------------------------------------------------------------------------------------------
 // views
 
-fn view_el(st: &State, v: &View, usage: bool) -> El {
-    let wb = st.workbooks.get(&v.workbook_id);
-    let owner = st.users.get(&v.owner_id);
-    let project = st.projects.get(&v.project_id);
-    El::new("view")
-        .attr("id", v.id.clone())
-        .attr("name", v.name.clone())
-        .attr("contentUrl", v.content_url.clone())
-        .attr("createdAt", v.created_at.clone())
-        .attr("updatedAt", v.updated_at.clone())
-        .attr("sheetType", v.sheet_type.clone())
-        .attr(
-            "viewUrlName",
-            v.content_url.rsplit('/').next().unwrap_or("").to_string(),
-        )
-        .child(
-            El::new("workbook")
-                .attr("id", v.workbook_id.clone())
-                .attr_opt("name", wb.map(|w| w.name.clone())),
-        )
-        .child(
-            El::new("owner")
-                .attr("id", v.owner_id.clone())
-                .attr_opt("name", owner.map(|u| u.name.clone())),
-        )
-        .child(
-            El::new("project")
-                .attr("id", v.project_id.clone())
-                .attr_opt("name", project.map(|p| p.name.clone())),
-        )
-        .child(tags_el(&v.tags))
-        .child_opt(
-            usage.then(|| El::new("usage").attr("totalViewCount", v.total_views.to_string())),
-        )
+fn view_out(st: &State, v: &View, usage: bool, fields: &Option<Vec<String>>) -> ViewType {
+    let mut item = v.item.clone();
+    item.workbook = Some(WorkbookType {
+        id: s(&v.workbook_id),
+        name: st
+            .workbooks
+            .get(&v.workbook_id)
+            .and_then(|w| w.item.name.clone()),
+        ..Default::default()
+    });
+    item.owner = Some(UserType {
+        id: s(&v.owner_id),
+        name: st.users.get(&v.owner_id).and_then(|u| u.item.name.clone()),
+        ..Default::default()
+    });
+    item.project = Some(ProjectType {
+        id: s(&v.project_id),
+        name: st
+            .projects
+            .get(&v.project_id)
+            .and_then(|p| p.item.name.clone()),
+        ..Default::default()
+    });
+    item.tags = Some(item.tags.unwrap_or_default());
+    if usage {
+        item.usage = Some(ViewUsage {
+            total_view_count: Some(v.total_views),
+        });
+    }
+    select!(item, fields, ViewType, {
+        "name" => name, "contentUrl" => content_url, "createdAt" => created_at, "updatedAt" => updated_at,
+        "sheetType" => sheet_type, "viewUrlName" => view_url_name, "workbook" => workbook, "owner" => owner,
+        "project" => project, "tags" => tags, "usage" => usage,
+    })
 }
 
 fn view_field(st: &State, v: &View, f: &str) -> Option<Val> {
     Some(match f {
-        "name" | "title" | "caption" => Val::s(&v.name),
+        "name" | "title" | "caption" => Val::s(txt(&v.item.name)),
         "id" => Val::s(&v.id),
-        "contentUrl" => Val::s(&v.content_url),
-        "viewUrlName" => Val::s(v.content_url.rsplit('/').next().unwrap_or("")),
-        "createdAt" => Val::s(&v.created_at),
-        "updatedAt" => Val::s(&v.updated_at),
-        "sheetType" => Val::s(&v.sheet_type),
+        "contentUrl" => Val::s(txt(&v.item.content_url)),
+        "viewUrlName" => Val::s(txt(&v.item.view_url_name)),
+        "createdAt" => Val::s(dtxt(&v.item.created_at)),
+        "updatedAt" => Val::s(dtxt(&v.item.updated_at)),
+        "sheetType" => Val::s(txt(&v.item.sheet_type)),
         "ownerName" => Val::s(
             st.users
                 .get(&v.owner_id)
-                .map(|u| u.name.clone())
+                .map(|u| u.name().to_string())
                 .unwrap_or_default(),
         ),
         "projectName" => Val::s(
             st.projects
                 .get(&v.project_id)
-                .map(|p| p.name.clone())
+                .map(|p| p.name().to_string())
                 .unwrap_or_default(),
         ),
         "workbookName" => Val::s(
             st.workbooks
                 .get(&v.workbook_id)
-                .map(|w| w.name.clone())
+                .map(|w| w.name().to_string())
                 .unwrap_or_default(),
         ),
         "workbookId" => Val::s(&v.workbook_id),
-        "tags" => Val::List(v.tags.iter().cloned().collect()),
+        "tags" => Val::List(tag_list(&v.item.tags)),
         "hitsTotal" => Val::Num(v.total_views as i64),
         _ => return None,
     })
@@ -489,24 +507,38 @@ fn site_view<'a>(st: &'a State, site: &str, id: &str) -> Result<&'a View, ApiErr
         .ok_or_else(|| ApiError::not_found(codes::VIEW_NOT_FOUND, "View", id))
 }
 
+fn view_mut<'a>(st: &'a mut State, id: &str) -> Result<&'a mut View, ApiError> {
+    st.views
+        .get_mut(id)
+        .ok_or_else(|| ApiError::not_found(codes::VIEW_NOT_FOUND, "View", id))
+}
+
 pub(crate) fn list_views(st: &mut State, req: &Req) -> Result<Reply, ApiError> {
     let p = req.list_params()?;
     let site = req.param(0);
     let usage = flag(&req.query, "includeUsageStatistics");
     let st_ref: &State = st;
     let items = st_ref.views.iter().filter(|v| v.site_id == site);
-    let paged = apply(items, &p, |v, f| view_field(st_ref, v, f), None)?;
-    let els = paged
-        .items
-        .iter()
-        .map(|v| view_el(st_ref, v, usage))
-        .collect();
-    Ok(Reply::page(&paged, "views", els, &p.fields))
+    let paged = apply(items, &p, |v, f| view_field(st_ref, v, f))?;
+    Ok(Reply::ok(TsResponse {
+        pagination: paged.pagination(),
+        views: Some(Box::new(ViewListType {
+            view: paged
+                .items
+                .iter()
+                .map(|v| view_out(st_ref, v, usage, &p.fields))
+                .collect(),
+        })),
+        ..Default::default()
+    }))
 }
 
 pub(crate) fn get_view(st: &mut State, req: &Req) -> Result<Reply, ApiError> {
     let v = site_view(st, req.param(0), req.param(1))?;
-    Ok(Reply::ok(view_el(st, v, true)))
+    Ok(Reply::ok(TsResponse {
+        view: Some(Box::new(view_out(st, v, true, &None))),
+        ..Default::default()
+    }))
 }
 
 pub(crate) fn view_image(st: &mut State, req: &Req) -> Result<Reply, ApiError> {
@@ -540,7 +572,8 @@ pub(crate) fn view_preview_image(st: &mut State, req: &Req) -> Result<Reply, Api
 
 pub(crate) fn view_data(st: &mut State, req: &Req) -> Result<Reply, ApiError> {
     let v = site_view(st, req.param(0), req.param(1))?;
-    let csv = format!("Sheet,Value\n{},1\n{},2\n", v.name, v.name);
+    let name = txt(&v.item.name);
+    let csv = format!("Sheet,Value\n{name},1\n{name},2\n");
     Ok(Reply::Raw {
         content_type: "text/csv",
         data: Bytes::from(csv),
@@ -551,7 +584,9 @@ pub(crate) fn view_pdf(st: &mut State, req: &Req) -> Result<Reply, ApiError> {
     site_view(st, req.param(0), req.param(1))?;
     Ok(Reply::Raw {
         content_type: "application/pdf",
-        data: Bytes::from_static(b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"),
+        data: Bytes::from_static(
+            b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n",
+        ),
     })
 }
 
@@ -560,12 +595,12 @@ pub(crate) fn add_view_tags(st: &mut State, req: &Req) -> Result<Reply, ApiError
     let (site, id) = (req.param(0).to_string(), req.param(1).to_string());
     site_view(st, &site, &id)?;
     let labels = tag_labels(req)?;
-    let v = st
-        .views
-        .get_mut(&id)
-        .ok_or_else(|| ApiError::not_found(codes::VIEW_NOT_FOUND, "View", &id))?;
-    v.tags.extend(labels);
-    Ok(Reply::ok(tags_el(&v.tags)))
+    let v = view_mut(st, &id)?;
+    v.item.tags = tags_of(tag_list(&v.item.tags).into_iter().chain(labels));
+    Ok(Reply::ok(TsResponse {
+        tags: v.item.tags.clone().map(Box::new),
+        ..Default::default()
+    }))
 }
 
 pub(crate) fn delete_view_tag(st: &mut State, req: &Req) -> Result<Reply, ApiError> {
@@ -576,24 +611,30 @@ pub(crate) fn delete_view_tag(st: &mut State, req: &Req) -> Result<Reply, ApiErr
         req.param(2).to_string(),
     );
     site_view(st, &site, &id)?;
-    let v = st
-        .views
-        .get_mut(&id)
-        .ok_or_else(|| ApiError::not_found(codes::VIEW_NOT_FOUND, "View", &id))?;
-    if !v.tags.remove(&tag) {
+    let v = view_mut(st, &id)?;
+    let mut labels = tag_list(&v.item.tags);
+    let before = labels.len();
+    labels.retain(|l| *l != tag);
+    if labels.len() == before {
         return Err(ApiError::not_found(codes::TAG_NOT_FOUND, "Tag", &tag));
     }
+    v.item.tags = tags_of(labels);
     Ok(Reply::NoContent)
 }
 
 // ---------------------------------------------------------------------------------------------
 // upload sessions
 
-fn upload_el(u: &UploadSession) -> El {
+fn upload_out(u: &UploadSession) -> TsResponse {
     let bytes: u64 = u.chunks.iter().map(|c| c.len() as u64).sum();
-    El::new("fileUpload")
-        .attr("uploadSessionId", u.id.clone())
-        .attr("fileSize", size_mb(bytes).to_string())
+    TsResponse {
+        file_upload: Some(Box::new(FileUploadType {
+            upload_session_id: s(&u.id),
+            file_size: s(size_mb(bytes).to_string()),
+            ..Default::default()
+        })),
+        ..Default::default()
+    }
 }
 
 pub(crate) fn initiate_upload(st: &mut State, req: &Req) -> Result<Reply, ApiError> {
@@ -603,7 +644,7 @@ pub(crate) fn initiate_upload(st: &mut State, req: &Req) -> Result<Reply, ApiErr
         site_id: req.param(0).to_string(),
         chunks: Vec::new(),
     };
-    let out = upload_el(&u);
+    let out = upload_out(&u);
     st.uploads.insert(u);
     Ok(Reply::created(out))
 }
@@ -618,38 +659,21 @@ pub(crate) fn append_upload(st: &mut State, req: &Req) -> Result<Reply, ApiError
             &id,
         ));
     }
+    let bad = |d: String| ApiError::new(400, codes::BAD_PUBLISH, "Bad Request", d);
     let b = multipart::boundary(&req.content_type).ok_or_else(|| {
-        ApiError::new(
-            400,
-            codes::BAD_PUBLISH,
-            "Bad Request",
-            "Append to Upload needs a multipart/mixed body with a tableau_file part.",
-        )
+        bad("Append to Upload needs a multipart/mixed body with a tableau_file part.".into())
     })?;
-    let parts = multipart::parse(&req.body, &b).map_err(|e| {
-        ApiError::new(
-            400,
-            codes::BAD_PUBLISH,
-            "Bad Request",
-            format!("The multipart body could not be read: {e}."),
-        )
-    })?;
+    let parts = multipart::parse(&req.body, &b)
+        .map_err(|e| bad(format!("The multipart body could not be read: {e}.")))?;
     let data = parts
         .into_iter()
         .find(|p| p.name.as_deref() == Some("tableau_file"))
         .map(|p| p.data)
-        .ok_or_else(|| {
-            ApiError::new(
-                400,
-                codes::BAD_PUBLISH,
-                "Bad Request",
-                "The body has no tableau_file part.",
-            )
-        })?;
+        .ok_or_else(|| bad("The body has no tableau_file part.".into()))?;
     let u = st
         .uploads
         .get_mut(&id)
         .ok_or_else(|| ApiError::not_found(codes::UPLOAD_NOT_FOUND, "Upload session", &id))?;
     u.chunks.push(data);
-    Ok(Reply::ok(upload_el(u)))
+    Ok(Reply::ok(upload_out(u)))
 }

@@ -11,17 +11,16 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use http::{Method, StatusCode};
+use tsc_raw::{TsRequest, TsResponse};
 
 use crate::error::{ApiError, codes};
-use crate::query::{ListParams, Paged, parse_query, prune_fields};
+use crate::query::{ListParams, parse_query};
 use crate::store::State;
-use crate::xml::El;
 
 /// What a handler answers.
-#[derive(Debug)]
 pub(crate) enum Reply {
-    /// A `tsResponse` document.
-    Xml(StatusCode, El),
+    /// A `tsResponse` document, written with `tsc-raw`.
+    Xml(StatusCode, Box<TsResponse>),
     /// 204 No Content.
     NoContent,
     /// A stored file, streamed with `Content-Disposition: attachment`.
@@ -38,30 +37,22 @@ pub(crate) enum Reply {
 }
 
 impl Reply {
-    pub fn ok(el: El) -> Self {
-        Reply::Xml(StatusCode::OK, El::new("tsResponse").child(el))
+    /// 200 with this response.
+    pub fn ok(r: TsResponse) -> Self {
+        Reply::Xml(StatusCode::OK, Box::new(r))
     }
-    pub fn created(el: El) -> Self {
-        Reply::Xml(StatusCode::CREATED, El::new("tsResponse").child(el))
+    /// 201 with this response.
+    pub fn created(r: TsResponse) -> Self {
+        Reply::Xml(StatusCode::CREATED, Box::new(r))
     }
-    pub fn page<T>(
-        paged: &Paged<T>,
-        list_name: &str,
-        items: Vec<El>,
-        fields: &Option<Vec<String>>,
-    ) -> Self {
-        let items = items.into_iter().map(|e| prune_fields(e, fields));
-        Reply::Xml(
-            StatusCode::OK,
-            El::new("tsResponse")
-                .child(paged.pagination_el())
-                .child(El::new(list_name).children(items)),
-        )
+    /// 202 with this response.
+    pub fn accepted(r: TsResponse) -> Self {
+        Reply::Xml(StatusCode::ACCEPTED, Box::new(r))
     }
 }
 
 /// The signed-in session behind a request.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub(crate) struct Caller {
     pub token: String,
     pub user_id: String,
@@ -69,7 +60,6 @@ pub(crate) struct Caller {
 }
 
 /// One request as the handlers see it.
-#[derive(Debug)]
 pub(crate) struct Req {
     /// Path parameters in order of appearance.
     pub p: Vec<String>,
@@ -79,24 +69,21 @@ pub(crate) struct Req {
     pub caller: Option<Caller>,
 }
 
-impl Req {
-    /// The `tsRequest` body, parsed.
-    pub fn body_el(&self) -> Result<El, ApiError> {
-        let text = std::str::from_utf8(&self.body)
-            .map_err(|_| ApiError::bad_request("The request body is not valid UTF-8."))?;
-        if text.trim().is_empty() {
-            return Ok(El::new("tsRequest"));
-        }
-        El::parse(text)
-            .map_err(|e| ApiError::bad_request(format!("The request body could not be read: {e}.")))
+/// Reads a `tsRequest` document (an empty body is an empty request).
+pub(crate) fn parse_ts_request(body: &[u8]) -> Result<TsRequest, ApiError> {
+    let text = std::str::from_utf8(body)
+        .map_err(|_| ApiError::bad_request("The request body is not valid UTF-8."))?;
+    if text.trim().is_empty() {
+        return Ok(TsRequest::default());
     }
+    TsRequest::from_xml(text)
+        .map_err(|e| ApiError::bad_request(format!("The request body could not be read: {e}.")))
+}
 
-    /// The child of `<tsRequest>` with this name, or a 400.
-    pub fn body_child(&self, name: &str) -> Result<El, ApiError> {
-        let root = self.body_el()?;
-        root.find(name)
-            .cloned()
-            .ok_or_else(|| ApiError::missing(&format!("<{name}> element")))
+impl Req {
+    /// The `tsRequest` body, parsed with `tsc-raw`.
+    pub fn ts_request(&self) -> Result<TsRequest, ApiError> {
+        parse_ts_request(&self.body)
     }
 
     pub fn list_params(&self) -> Result<ListParams, ApiError> {
@@ -112,6 +99,12 @@ impl Req {
     pub fn param(&self, i: usize) -> &str {
         self.p.get(i).map(String::as_str).unwrap_or("")
     }
+}
+
+/// Takes a required element out of a request: `need(body.user, "user")?`.
+pub(crate) fn need<T>(v: Option<Box<T>>, name: &str) -> Result<T, ApiError> {
+    v.map(|b| *b)
+        .ok_or_else(|| ApiError::missing(&format!("<{name}> element")))
 }
 
 type Handler = fn(&mut State, &Req) -> Result<Reply, ApiError>;
@@ -454,7 +447,7 @@ pub(crate) fn is_admin(st: &State, req: &Req) -> bool {
         .as_ref()
         .and_then(|c| st.users.get(&c.user_id))
         .is_some_and(|u| {
-            u.site_role == "ServerAdministrator" || u.site_role.starts_with("SiteAdministrator")
+            u.role() == "ServerAdministrator" || u.role().starts_with("SiteAdministrator")
         })
 }
 
@@ -463,7 +456,7 @@ pub(crate) fn is_server_admin(st: &State, req: &Req) -> bool {
     req.caller
         .as_ref()
         .and_then(|c| st.users.get(&c.user_id))
-        .is_some_and(|u| u.site_role == "ServerAdministrator")
+        .is_some_and(|u| u.role() == "ServerAdministrator")
 }
 
 /// 403 unless the caller administers its site.
@@ -483,7 +476,7 @@ pub(crate) fn require_publisher(st: &State, req: &Req) -> Result<(), ApiError> {
         .caller
         .as_ref()
         .and_then(|c| st.users.get(&c.user_id))
-        .map(|u| u.site_role.as_str())
+        .map(|u| u.role())
         .unwrap_or("");
     if is_admin(st, req) || matches!(role, "Creator" | "ExplorerCanPublish" | "Publisher") {
         Ok(())
@@ -494,24 +487,19 @@ pub(crate) fn require_publisher(st: &State, req: &Req) -> Result<(), ApiError> {
     }
 }
 
-/// Parses a boolean attribute leniently (`true`, `True`, `1`).
+/// Parses a boolean leniently (`true`, `True`, `1`).
 pub(crate) fn parse_bool(v: &str) -> bool {
     v.eq_ignore_ascii_case("true") || v == "1"
 }
 
-/// The `<tags>` element.
-pub(crate) fn tags_el(tags: &std::collections::BTreeSet<String>) -> El {
-    El::new("tags").children(tags.iter().map(|t| El::new("tag").attr("label", t.clone())))
-}
-
 /// Labels from a `<tsRequest><tags><tag label/></tags></tsRequest>` body.
 pub(crate) fn tag_labels(req: &Req) -> Result<Vec<String>, ApiError> {
-    let root = req.body_el()?;
-    let tags = root
-        .find("tags")
-        .ok_or_else(|| ApiError::missing("<tags> element"))?;
+    let body = req.ts_request()?;
+    let tags = need(body.tags, "tags")?;
     Ok(tags
-        .find_all("tag")
-        .filter_map(|t| t.get_nonempty("label").map(str::to_string))
+        .tag
+        .into_iter()
+        .filter_map(|t| t.label)
+        .filter(|l| !l.is_empty())
         .collect())
 }

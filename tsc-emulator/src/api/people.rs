@@ -1,53 +1,38 @@
 //! Users and groups (with membership).
 
-use super::{Reply, Req, require_admin};
+use tsc_raw::{
+    GroupListType, GroupType, SiteRoleType, TsResponse, UserListType, UserType, WorkbookListType,
+};
+
+use super::{Reply, Req, need, require_admin};
 use crate::error::{ApiError, codes};
-use crate::query::{Val, apply};
-use crate::store::{Group, State, User, now};
-use crate::xml::El;
+use crate::query::{Val, apply, select};
+use crate::store::{Group, State, User, dtxt, new_user_item, s, txt};
 
-const SITE_ROLES: &[&str] = &[
-    "Creator",
-    "Explorer",
-    "ExplorerCanPublish",
-    "SiteAdministratorExplorer",
-    "SiteAdministratorCreator",
-    "Unlicensed",
-    "Viewer",
-    "ServerAdministrator",
-    "SiteAdministrator",
-    "Publisher",
-    "Interactor",
-    "ViewerWithPublish",
-    "UnlicensedWithPublish",
-    "ReadOnly",
-    "Guest",
-    "SupportUser",
-];
-
-pub(crate) fn user_el(u: &User) -> El {
-    El::new("user")
-        .attr("id", u.id.clone())
-        .attr("name", u.name.clone())
-        .attr("siteRole", u.site_role.clone())
-        .attr_opt("fullName", u.full_name.clone())
-        .attr_opt("email", u.email.clone())
-        .attr_opt("authSetting", u.auth_setting.clone())
-        .attr_opt("lastLogin", u.last_login.clone())
-        .attr("externalAuthUserId", "")
-        .child(El::new("domain").attr("name", u.domain.clone()))
+pub(crate) fn user_out(u: &User, fields: &Option<Vec<String>>) -> UserType {
+    select!(u.item.clone(), fields, UserType, {
+        "name" => name, "siteRole" => site_role, "fullName" => full_name, "email" => email,
+        "authSetting" => auth_setting, "lastLogin" => last_login, "externalAuthUserId" => external_auth_user_id,
+        "domain" => domain, "locale" => locale, "language" => language,
+    })
 }
 
 fn user_field(u: &User, f: &str) -> Option<Val> {
     Some(match f {
-        "name" => Val::s(&u.name),
+        "name" => Val::s(u.name()),
         "id" | "luid" => Val::s(&u.id),
-        "siteRole" => Val::s(&u.site_role),
-        "lastLogin" => Val::s(u.last_login.clone().unwrap_or_default()),
-        "friendlyName" | "fullName" => Val::s(u.full_name.clone().unwrap_or_default()),
-        "email" => Val::s(u.email.clone().unwrap_or_default()),
-        "domainName" => Val::s(&u.domain),
-        "authSetting" => Val::s(u.auth_setting.clone().unwrap_or_default()),
+        "siteRole" => Val::s(u.role()),
+        "lastLogin" => Val::s(dtxt(&u.item.last_login)),
+        "friendlyName" | "fullName" => Val::s(txt(&u.item.full_name)),
+        "email" => Val::s(txt(&u.item.email)),
+        "domainName" => Val::s("local"),
+        "authSetting" => Val::s(
+            u.item
+                .auth_setting
+                .as_ref()
+                .map(|a| a.as_str())
+                .unwrap_or(""),
+        ),
         "createdAt" => Val::s(&u.created_at),
         _ => return None,
     })
@@ -60,72 +45,83 @@ pub(crate) fn site_user<'a>(st: &'a State, site: &str, id: &str) -> Result<&'a U
         .ok_or_else(|| ApiError::not_found(codes::USER_NOT_FOUND, "User", id))
 }
 
-pub(crate) fn list_users(st: &mut State, req: &Req) -> Result<Reply, ApiError> {
+fn users_page<'a>(items: impl Iterator<Item = &'a User>, req: &Req) -> Result<Reply, ApiError> {
     let p = req.list_params()?;
+    let paged = apply(items, &p, |u, f| user_field(u, f))?;
+    Ok(Reply::ok(TsResponse {
+        pagination: paged.pagination(),
+        users: Some(Box::new(UserListType {
+            user: paged.items.iter().map(|u| user_out(u, &p.fields)).collect(),
+        })),
+        ..Default::default()
+    }))
+}
+
+pub(crate) fn list_users(st: &mut State, req: &Req) -> Result<Reply, ApiError> {
     let site = req.param(0);
-    let items = st.users.iter().filter(|u| u.site_id == site);
-    let paged = apply(items, &p, |u, f| user_field(u, f), None)?;
-    let els = paged.items.iter().map(|u| user_el(u)).collect();
-    Ok(Reply::page(&paged, "users", els, &p.fields))
+    users_page(st.users.iter().filter(|u| u.site_id == site), req)
 }
 
 pub(crate) fn get_user(st: &mut State, req: &Req) -> Result<Reply, ApiError> {
     let u = site_user(st, req.param(0), req.param(1))?;
-    Ok(Reply::ok(user_el(u)))
+    Ok(Reply::ok(TsResponse {
+        user: Some(Box::new(user_out(u, &None))),
+        ..Default::default()
+    }))
 }
 
-fn check_role(role: &str) -> Result<(), ApiError> {
-    if SITE_ROLES.contains(&role) {
-        Ok(())
-    } else {
-        Err(ApiError::bad_request(format!(
-            "'{role}' is not a valid site role."
-        )))
+fn check_role(role: &Option<SiteRoleType>) -> Result<(), ApiError> {
+    match role {
+        Some(SiteRoleType::Other(r)) => Err(ApiError::bad_request(format!(
+            "'{r}' is not a valid site role."
+        ))),
+        _ => Ok(()),
     }
 }
 
 pub(crate) fn add_user(st: &mut State, req: &Req) -> Result<Reply, ApiError> {
     require_admin(st, req)?;
     let site = req.param(0).to_string();
-    let el = req.body_child("user")?;
-    let name = el
-        .get_nonempty("name")
-        .ok_or_else(|| ApiError::missing("user name"))?
-        .to_string();
-    let role = el
-        .get_nonempty("siteRole")
-        .ok_or_else(|| ApiError::missing("user siteRole"))?
-        .to_string();
-    check_role(&role)?;
+    let from = need(req.ts_request()?.user, "user")?;
+    let name = from
+        .name
+        .clone()
+        .filter(|n| !n.is_empty())
+        .ok_or_else(|| ApiError::missing("user name"))?;
+    let role = from
+        .site_role
+        .clone()
+        .ok_or_else(|| ApiError::missing("user siteRole"))?;
+    check_role(&Some(role.clone()))?;
     if st
         .users
         .iter()
-        .any(|u| u.site_id == site && u.name.eq_ignore_ascii_case(&name))
+        .any(|u| u.site_id == site && u.name().eq_ignore_ascii_case(&name))
     {
         return Err(ApiError::conflict(
             codes::USER_CONFLICT,
             format!("The user '{name}' is already a member of the site."),
         ));
     }
-    let user = User {
-        id: st.ids.uuid(),
-        site_id: site,
-        name,
-        full_name: el.get_nonempty("fullName").map(str::to_string),
-        email: el.get_nonempty("email").map(str::to_string),
-        site_role: role,
-        auth_setting: Some(
-            el.get_nonempty("authSetting")
-                .unwrap_or("ServerDefault")
-                .to_string(),
-        ),
-        password: el.get_nonempty("password").map(str::to_string),
-        last_login: None,
-        created_at: now(),
-        domain: "local".into(),
+    let id = st.ids.uuid();
+    let mut item = new_user_item(&id, &name, role.as_str());
+    if from.auth_setting.is_some() {
+        item.auth_setting = from.auth_setting.clone();
+    }
+    item.full_name = from.full_name.clone().filter(|v| !v.is_empty());
+    item.email = from.email.clone().filter(|v| !v.is_empty());
+    let out = TsResponse {
+        user: Some(Box::new(item.clone())),
+        ..Default::default()
     };
-    let out = user_el(&user);
-    st.add_user(user);
+    let password = from.password.clone().filter(|p| !p.is_empty());
+    st.add_user(User {
+        id,
+        site_id: site,
+        item,
+        password,
+        created_at: crate::store::now(),
+    });
     Ok(Reply::created(out))
 }
 
@@ -133,23 +129,24 @@ pub(crate) fn update_user(st: &mut State, req: &Req) -> Result<Reply, ApiError> 
     let (site, id) = (req.param(0).to_string(), req.param(1).to_string());
     site_user(st, &site, &id)?;
     let is_self = req.caller()?.user_id == id;
-    if !is_self {
-        require_admin(st, req)?;
+    let admin = super::is_admin(st, req);
+    if !is_self && !admin {
+        return Err(ApiError::forbidden(
+            "Only an administrator can update other users.",
+        ));
     }
-    let el = req.body_child("user")?;
-    if let Some(role) = el.get_nonempty("siteRole") {
-        check_role(role)?;
-        if is_self && !super::is_admin(st, req) {
-            return Err(ApiError::forbidden(
-                "Users cannot change their own site role.",
-            ));
-        }
+    let from = need(req.ts_request()?.user, "user")?;
+    check_role(&from.site_role)?;
+    if from.site_role.is_some() && !admin {
+        return Err(ApiError::forbidden(
+            "Users cannot change their own site role.",
+        ));
     }
-    if let Some(name) = el.get_nonempty("name") {
+    if let Some(name) = from.name.as_deref().filter(|n| !n.is_empty()) {
         if st
             .users
             .iter()
-            .any(|u| u.site_id == site && u.id != id && u.name.eq_ignore_ascii_case(name))
+            .any(|u| u.site_id == site && u.id != id && u.name().eq_ignore_ascii_case(name))
         {
             return Err(ApiError::conflict(
                 codes::USER_CONFLICT,
@@ -161,28 +158,31 @@ pub(crate) fn update_user(st: &mut State, req: &Req) -> Result<Reply, ApiError> 
         .users
         .get_mut(&id)
         .ok_or_else(|| ApiError::not_found(codes::USER_NOT_FOUND, "User", &id))?;
-    if let Some(v) = el.get_nonempty("name") {
-        u.name = v.to_string();
+    if from.name.as_deref().is_some_and(|n| !n.is_empty()) {
+        u.item.name = from.name.clone();
     }
-    if let Some(v) = el.get("fullName") {
-        u.full_name = Some(v.to_string());
+    if from.full_name.is_some() {
+        u.item.full_name = from.full_name.clone();
     }
-    if let Some(v) = el.get("email") {
-        u.email = Some(v.to_string());
+    if from.email.is_some() {
+        u.item.email = from.email.clone();
     }
-    if let Some(v) = el.get_nonempty("password") {
-        u.password = Some(v.to_string());
+    if let Some(p) = from.password.as_deref().filter(|p| !p.is_empty()) {
+        u.password = Some(p.to_string());
     }
-    if let Some(v) = el.get_nonempty("siteRole") {
-        u.site_role = v.to_string();
+    if from.site_role.is_some() {
+        u.item.site_role = from.site_role.clone();
     }
-    if let Some(v) = el.get_nonempty("authSetting") {
-        u.auth_setting = Some(v.to_string());
+    if from.auth_setting.is_some() {
+        u.item.auth_setting = from.auth_setting.clone();
     }
     // Tableau answers Update User without the id.
-    let mut out = user_el(u);
-    out.attrs.retain(|(k, _)| k != "id");
-    Ok(Reply::ok(out))
+    let mut out = user_out(u, &None);
+    out.id = None;
+    Ok(Reply::ok(TsResponse {
+        user: Some(Box::new(out)),
+        ..Default::default()
+    }))
 }
 
 pub(crate) fn remove_user(st: &mut State, req: &Req) -> Result<Reply, ApiError> {
@@ -194,25 +194,26 @@ pub(crate) fn remove_user(st: &mut State, req: &Req) -> Result<Reply, ApiError> 
             "Users cannot remove themselves from a site.",
         ));
     }
-    // Content owned by the user goes to the site's administrator, as when Tableau reassigns it.
-    let heir = st.admin_owner(&site);
-    for w in st.workbooks.iter_mut().filter(|w| w.owner_id == id) {
-        w.owner_id = heir.clone();
+    // Content owned by the user goes to the site's administrator.
+    let heir = crate::store::user_ref(&st.admin_owner(&site));
+    for w in st.workbooks.iter_mut().filter(|w| w.owner_id() == id) {
+        w.item.owner = heir.clone();
     }
-    for d in st.datasources.iter_mut().filter(|d| d.owner_id == id) {
-        d.owner_id = heir.clone();
+    for d in st.datasources.iter_mut().filter(|d| d.owner_id() == id) {
+        d.item.owner = heir.clone();
     }
-    for p in st.projects.iter_mut().filter(|p| p.owner_id == id) {
-        p.owner_id = heir.clone();
+    for p in st.projects.iter_mut().filter(|p| p.owner_id() == id) {
+        p.item.owner = heir.clone();
     }
+    let heir_id = st.admin_owner(&site);
     for v in st.views.iter_mut().filter(|v| v.owner_id == id) {
-        v.owner_id = heir.clone();
+        v.owner_id = heir_id.clone();
     }
     for g in st.groups.iter_mut() {
         g.members.remove(&id);
     }
     st.users.remove(&id);
-    st.sessions.retain(|s| s.user_id != id);
+    st.sessions.retain(|x| x.user_id != id);
     Ok(Reply::NoContent)
 }
 
@@ -224,9 +225,18 @@ pub(crate) fn user_groups(st: &mut State, req: &Req) -> Result<Reply, ApiError> 
         .groups
         .iter()
         .filter(|g| g.site_id == site && g.members.contains(&id));
-    let paged = apply(items, &p, |g, f| group_field(g, f), None)?;
-    let els = paged.items.iter().map(|g| group_el(g)).collect();
-    Ok(Reply::page(&paged, "groups", els, &p.fields))
+    let paged = apply(items, &p, |g, f| group_field(g, f))?;
+    Ok(Reply::ok(TsResponse {
+        pagination: paged.pagination(),
+        groups: Some(Box::new(GroupListType {
+            group: paged
+                .items
+                .iter()
+                .map(|g| group_out(g, &p.fields))
+                .collect(),
+        })),
+        ..Default::default()
+    }))
 }
 
 pub(crate) fn user_workbooks(st: &mut State, req: &Req) -> Result<Reply, ApiError> {
@@ -237,40 +247,54 @@ pub(crate) fn user_workbooks(st: &mut State, req: &Req) -> Result<Reply, ApiErro
     let items = st_ref
         .workbooks
         .iter()
-        .filter(|w| w.site_id == site && w.owner_id == id);
-    let paged = apply(
-        items,
-        &p,
-        |w, f| super::workbooks::workbook_field(st_ref, w, f),
-        None,
-    )?;
-    let els = paged
-        .items
-        .iter()
-        .map(|w| super::workbooks::workbook_el(st_ref, w, false))
-        .collect();
-    Ok(Reply::page(&paged, "workbooks", els, &p.fields))
+        .filter(|w| w.site_id == site && w.owner_id() == id);
+    let paged = apply(items, &p, |w, f| {
+        super::workbooks::workbook_field(st_ref, w, f)
+    })?;
+    Ok(Reply::ok(TsResponse {
+        pagination: paged.pagination(),
+        workbooks: Some(Box::new(WorkbookListType {
+            workbook: paged
+                .items
+                .iter()
+                .map(|w| super::workbooks::workbook_out(st_ref, w, false, &p.fields))
+                .collect(),
+        })),
+        ..Default::default()
+    }))
 }
 
 // ---------------------------------------------------------------------------------------------
 // groups
 
-pub(crate) fn group_el(g: &Group) -> El {
-    El::new("group")
-        .attr("id", g.id.clone())
-        .attr("name", g.name.clone())
-        .attr_opt("minimumSiteRole", g.minimum_site_role.clone())
-        .attr("userCount", g.members.len().to_string())
-        .child(El::new("domain").attr("name", g.domain.clone()))
+fn group_out(g: &Group, fields: &Option<Vec<String>>) -> GroupType {
+    let mut item = g.item.clone();
+    item.user_count = Some(g.members.len() as u64);
+    select!(item, fields, GroupType, {
+        "name" => name, "domain" => domain, "minimumSiteRole" => minimum_site_role, "userCount" => user_count,
+        "import" => import,
+    })
 }
 
 fn group_field(g: &Group, f: &str) -> Option<Val> {
+    let domain = g
+        .item
+        .domain
+        .as_ref()
+        .map(|d| txt(&d.name).to_string())
+        .unwrap_or_default();
     Some(match f {
-        "name" => Val::s(&g.name),
+        "name" => Val::s(txt(&g.item.name)),
         "id" => Val::s(&g.id),
-        "domainName" | "domainNickname" => Val::s(&g.domain),
-        "isLocal" => Val::Bool(g.domain == "local"),
-        "minimumSiteRole" => Val::s(g.minimum_site_role.clone().unwrap_or_default()),
+        "domainName" | "domainNickname" => Val::s(domain.as_str()),
+        "isLocal" => Val::Bool(domain == "local"),
+        "minimumSiteRole" => Val::s(
+            g.item
+                .minimum_site_role
+                .as_ref()
+                .map(|r| r.as_str())
+                .unwrap_or(""),
+        ),
         "userCount" => Val::Num(g.members.len() as i64),
         _ => return None,
     })
@@ -287,14 +311,25 @@ pub(crate) fn list_groups(st: &mut State, req: &Req) -> Result<Reply, ApiError> 
     let p = req.list_params()?;
     let site = req.param(0);
     let items = st.groups.iter().filter(|g| g.site_id == site);
-    let paged = apply(items, &p, |g, f| group_field(g, f), None)?;
-    let els = paged.items.iter().map(|g| group_el(g)).collect();
-    Ok(Reply::page(&paged, "groups", els, &p.fields))
+    let paged = apply(items, &p, |g, f| group_field(g, f))?;
+    Ok(Reply::ok(TsResponse {
+        pagination: paged.pagination(),
+        groups: Some(Box::new(GroupListType {
+            group: paged
+                .items
+                .iter()
+                .map(|g| group_out(g, &p.fields))
+                .collect(),
+        })),
+        ..Default::default()
+    }))
 }
 
 fn check_group_name(st: &State, site: &str, id: Option<&str>, name: &str) -> Result<(), ApiError> {
     if st.groups.iter().any(|g| {
-        g.site_id == site && Some(g.id.as_str()) != id && g.name.eq_ignore_ascii_case(name)
+        g.site_id == site
+            && Some(g.id.as_str()) != id
+            && txt(&g.item.name).eq_ignore_ascii_case(name)
     }) {
         return Err(ApiError::conflict(
             codes::GROUP_CONFLICT,
@@ -304,69 +339,92 @@ fn check_group_name(st: &State, site: &str, id: Option<&str>, name: &str) -> Res
     Ok(())
 }
 
+fn one_group(g: &Group, created: bool) -> Reply {
+    let r = TsResponse {
+        group: Some(Box::new(group_out(g, &None))),
+        ..Default::default()
+    };
+    if created {
+        Reply::created(r)
+    } else {
+        Reply::ok(r)
+    }
+}
+
 pub(crate) fn create_group(st: &mut State, req: &Req) -> Result<Reply, ApiError> {
     require_admin(st, req)?;
     let site = req.param(0).to_string();
-    let el = req.body_child("group")?;
-    let name = el
-        .get_nonempty("name")
-        .ok_or_else(|| ApiError::missing("group name"))?
-        .to_string();
+    let from = need(req.ts_request()?.group, "group")?;
+    let name = from
+        .name
+        .clone()
+        .filter(|n| !n.is_empty())
+        .ok_or_else(|| ApiError::missing("group name"))?;
     check_group_name(st, &site, None, &name)?;
-    let import = el.find("import");
-    let minimum = el
-        .get_nonempty("minimumSiteRole")
-        .or_else(|| import.and_then(|i| i.get_nonempty("siteRole")))
-        .map(str::to_string);
-    if let Some(r) = &minimum {
-        check_role(r)?;
-    }
+    let minimum = from
+        .minimum_site_role
+        .clone()
+        .or_else(|| from.import.as_ref().and_then(|i| i.site_role.clone()));
+    check_role(&minimum)?;
+    let domain = from
+        .import
+        .as_ref()
+        .and_then(|i| i.domain_name.clone())
+        .unwrap_or_else(|| "local".into());
+    let id = st.ids.uuid();
     let group = Group {
-        id: st.ids.uuid(),
+        id: id.clone(),
         site_id: site,
-        name,
-        domain: import
-            .and_then(|i| i.get_nonempty("domainName"))
-            .unwrap_or("local")
-            .to_string(),
-        minimum_site_role: minimum,
+        item: GroupType {
+            id: s(&id),
+            name: Some(name),
+            minimum_site_role: minimum,
+            domain: Some(tsc_raw::DomainDirectiveType {
+                name: Some(domain),
+                ..Default::default()
+            }),
+            import: from.import.clone(),
+            ..Default::default()
+        },
         members: Default::default(),
     };
-    let out = group_el(&group);
+    let out = one_group(&group, true);
     st.groups.insert(group);
-    Ok(Reply::created(out))
+    Ok(out)
 }
 
 pub(crate) fn update_group(st: &mut State, req: &Req) -> Result<Reply, ApiError> {
     require_admin(st, req)?;
     let (site, id) = (req.param(0).to_string(), req.param(1).to_string());
     site_group(st, &site, &id)?;
-    let el = req.body_child("group")?;
-    if let Some(name) = el.get_nonempty("name") {
+    let from = need(req.ts_request()?.group, "group")?;
+    check_role(&from.minimum_site_role)?;
+    let new_name = from.name.clone().filter(|n| !n.is_empty());
+    if let Some(name) = &new_name {
         check_group_name(st, &site, Some(&id), name)?;
     }
     let g = st
         .groups
         .get_mut(&id)
         .ok_or_else(|| ApiError::not_found(codes::GROUP_NOT_FOUND, "Group", &id))?;
-    if let Some(name) = el.get_nonempty("name") {
-        if g.name == "All Users" && name != "All Users" {
+    if let Some(name) = new_name {
+        if g.item.name.as_deref() == Some("All Users") && name != "All Users" {
             return Err(ApiError::forbidden(
                 "The All Users group cannot be renamed.",
             ));
         }
-        g.name = name.to_string();
+        g.item.name = Some(name);
     }
-    if let Some(r) = el.get_nonempty("minimumSiteRole") {
-        g.minimum_site_role = Some(r.to_string());
+    if from.minimum_site_role.is_some() {
+        g.item.minimum_site_role = from.minimum_site_role.clone();
     }
-    Ok(Reply::ok(group_el(g)))
+    Ok(one_group(g, false))
 }
 
 pub(crate) fn delete_group(st: &mut State, req: &Req) -> Result<Reply, ApiError> {
     require_admin(st, req)?;
     let (site, id) = (req.param(0).to_string(), req.param(1).to_string());
-    if site_group(st, &site, &id)?.name == "All Users" {
+    if site_group(st, &site, &id)?.item.name.as_deref() == Some("All Users") {
         return Err(ApiError::forbidden(
             "The All Users group cannot be deleted.",
         ));
@@ -376,29 +434,31 @@ pub(crate) fn delete_group(st: &mut State, req: &Req) -> Result<Reply, ApiError>
 }
 
 pub(crate) fn group_users(st: &mut State, req: &Req) -> Result<Reply, ApiError> {
-    let p = req.list_params()?;
     let (site, id) = (req.param(0).to_string(), req.param(1).to_string());
     let g = site_group(st, &site, &id)?;
-    let items = g.members.iter().filter_map(|m| st.users.get(m));
-    let paged = apply(items, &p, |u, f| user_field(u, f), None)?;
-    let els = paged.items.iter().map(|u| user_el(u)).collect();
-    Ok(Reply::page(&paged, "users", els, &p.fields))
+    users_page(g.members.iter().filter_map(|m| st.users.get(m)), req)
 }
 
+/// The user ids of a membership request and whether it was the bulk (`<users>`) form.
 fn member_ids(req: &Req) -> Result<(Vec<String>, bool), ApiError> {
-    let root = req.body_el()?;
-    if let Some(users) = root.find("users") {
-        let ids: Vec<String> = users
-            .find_all("user")
-            .filter_map(|u| u.get_nonempty("id").map(str::to_string))
-            .collect();
-        return Ok((ids, true));
+    let body = req.ts_request()?;
+    if let Some(users) = body.users {
+        return Ok((
+            users
+                .user
+                .into_iter()
+                .filter_map(|u| u.id)
+                .filter(|i| !i.is_empty())
+                .collect(),
+            true,
+        ));
     }
-    let id = root
-        .find("user")
-        .and_then(|u| u.get_nonempty("id"))
+    let id = body
+        .user
+        .and_then(|u| u.id)
+        .filter(|i| !i.is_empty())
         .ok_or_else(|| ApiError::missing("<user id> element"))?;
-    Ok((vec![id.to_string()], false))
+    Ok((vec![id], false))
 }
 
 pub(crate) fn add_group_users(st: &mut State, req: &Req) -> Result<Reply, ApiError> {
@@ -418,19 +478,25 @@ pub(crate) fn add_group_users(st: &mut State, req: &Req) -> Result<Reply, ApiErr
     if let Some(g) = st.groups.get_mut(&id) {
         g.members.extend(ids.iter().cloned());
     }
-    let els: Vec<El> = ids
+    let users: Vec<UserType> = ids
         .iter()
         .filter_map(|u| st.users.get(u))
-        .map(user_el)
+        .map(|u| user_out(u, &None))
         .collect();
     if bulk {
-        Ok(Reply::ok(El::new("users").children(els)))
+        Ok(Reply::ok(TsResponse {
+            users: Some(Box::new(UserListType { user: users })),
+            ..Default::default()
+        }))
     } else {
-        let el = els
+        let user = users
             .into_iter()
             .next()
             .ok_or_else(|| ApiError::missing("user"))?;
-        Ok(Reply::ok(el))
+        Ok(Reply::ok(TsResponse {
+            user: Some(Box::new(user)),
+            ..Default::default()
+        }))
     }
 }
 

@@ -1,34 +1,27 @@
 //! Sites and projects.
 
-use super::{Reply, Req, is_server_admin, parse_bool, require_admin};
-use crate::error::{ApiError, codes};
-use crate::query::{Val, apply};
-use crate::store::{Project, Site, State, User, now};
-use crate::xml::El;
+use tsc_raw::{ProjectListType, ProjectType, SiteListType, SiteType, TsResponse, UserType};
 
-fn site_el(s: &Site) -> El {
-    El::new("site")
-        .attr("id", s.id.clone())
-        .attr("name", s.name.clone())
-        .attr("contentUrl", s.content_url.clone())
-        .attr("adminMode", s.admin_mode.clone())
-        .attr("state", s.state.clone())
-        .attr_opt("userQuota", s.user_quota.map(|q| q.to_string()))
-        .attr_opt("storageQuota", s.storage_quota.map(|q| q.to_string()))
-        .attr(
-            "revisionHistoryEnabled",
-            s.revision_history_enabled.to_string(),
-        )
-        .attr("revisionLimit", s.revision_limit.to_string())
-        .attr("disableSubscriptions", s.disable_subscriptions.to_string())
+use super::{Reply, Req, is_server_admin, need, require_admin};
+use crate::error::{ApiError, codes};
+use crate::query::{Val, apply, select};
+use crate::store::{Project, Site, State, User, dt, dtxt, new_site_item, now, s, txt, user_ref};
+
+fn site_out(x: &Site, fields: &Option<Vec<String>>) -> SiteType {
+    select!(x.item.clone(), fields, SiteType, {
+        "name" => name, "contentUrl" => content_url, "adminMode" => admin_mode, "state" => state,
+        "userQuota" => user_quota, "storageQuota" => storage_quota,
+        "revisionHistoryEnabled" => revision_history_enabled, "revisionLimit" => revision_limit,
+        "disableSubscriptions" => disable_subscriptions,
+    })
 }
 
-fn site_field(s: &Site, f: &str) -> Option<Val> {
+fn site_field(x: &Site, f: &str) -> Option<Val> {
     Some(match f {
-        "name" => Val::s(&s.name),
-        "contentUrl" => Val::s(&s.content_url),
-        "state" => Val::s(&s.state),
-        "adminMode" => Val::s(&s.admin_mode),
+        "name" => Val::s(txt(&x.item.name)),
+        "contentUrl" => Val::s(x.content_url()),
+        "state" => Val::s(txt(&x.item.state)),
+        "adminMode" => Val::s(x.item.admin_mode.as_ref().map(|m| m.as_str()).unwrap_or("")),
         _ => return None,
     })
 }
@@ -37,10 +30,15 @@ pub(crate) fn list(st: &mut State, req: &Req) -> Result<Reply, ApiError> {
     let p = req.list_params()?;
     let c = req.caller()?;
     let all = is_server_admin(st, req);
-    let items = st.sites.iter().filter(|s| all || s.id == c.site_id);
-    let paged = apply(items, &p, |s, f| site_field(s, f), None)?;
-    let els = paged.items.iter().map(|s| site_el(s)).collect();
-    Ok(Reply::page(&paged, "sites", els, &p.fields))
+    let items = st.sites.iter().filter(|x| all || x.id == c.site_id);
+    let paged = apply(items, &p, |x, f| site_field(x, f))?;
+    Ok(Reply::ok(TsResponse {
+        pagination: paged.pagination(),
+        sites: Some(Box::new(SiteListType {
+            site: paged.items.iter().map(|x| site_out(x, &p.fields)).collect(),
+        })),
+        ..Default::default()
+    }))
 }
 
 /// Finds a site by id, or by name/content URL when `?key=name|contentUrl` is given.
@@ -48,7 +46,7 @@ fn find_site<'a>(st: &'a State, req: &Req) -> Result<&'a Site, ApiError> {
     let key = req.param(0);
     let by = crate::query::param(&req.query, "key").unwrap_or("id");
     let found = match by {
-        "name" => st.sites.iter().find(|s| s.name == key),
+        "name" => st.sites.iter().find(|x| txt(&x.item.name) == key),
         "contentUrl" => st.site_by_content_url(key),
         _ => st.sites.get(key),
     };
@@ -68,43 +66,54 @@ fn check_site_access(st: &State, req: &Req, site: &Site) -> Result<(), ApiError>
     Ok(())
 }
 
+fn one_site(x: &Site) -> Reply {
+    Reply::ok(TsResponse {
+        site: Some(Box::new(x.item.clone())),
+        ..Default::default()
+    })
+}
+
 pub(crate) fn get(st: &mut State, req: &Req) -> Result<Reply, ApiError> {
     let site = find_site(st, req)?;
     check_site_access(st, req, site)?;
-    Ok(Reply::ok(site_el(site)))
+    Ok(one_site(site))
 }
 
-fn apply_site_attrs(site: &mut Site, el: &El) {
-    if let Some(v) = el.get_nonempty("name") {
-        site.name = v.to_string();
+fn apply_site(site: &mut SiteType, from: &SiteType) {
+    macro_rules! take {
+        ($($f:ident),*) => { $( if from.$f.is_some() { site.$f = from.$f.clone(); } )* };
     }
-    if let Some(v) = el.get("contentUrl") {
-        site.content_url = v.to_string();
+    if from.name.as_deref().is_some_and(|n| !n.is_empty()) {
+        site.name = from.name.clone();
     }
-    if let Some(v) = el.get_nonempty("adminMode") {
-        site.admin_mode = v.to_string();
-    }
-    if let Some(v) = el.get_nonempty("state") {
-        site.state = v.to_string();
-    }
-    if let Some(v) = el.get_nonempty("userQuota").and_then(|v| v.parse().ok()) {
-        site.user_quota = Some(v);
-    }
-    if let Some(v) = el.get_nonempty("storageQuota").and_then(|v| v.parse().ok()) {
-        site.storage_quota = Some(v);
-    }
-    if let Some(v) = el.get_nonempty("revisionHistoryEnabled") {
-        site.revision_history_enabled = parse_bool(v);
-    }
-    if let Some(v) = el
-        .get_nonempty("revisionLimit")
-        .and_then(|v| v.parse().ok())
-    {
-        site.revision_limit = v;
-    }
-    if let Some(v) = el.get_nonempty("disableSubscriptions") {
-        site.disable_subscriptions = parse_bool(v);
-    }
+    take!(
+        content_url,
+        admin_mode,
+        state,
+        user_quota,
+        storage_quota,
+        revision_history_enabled,
+        revision_limit,
+        disable_subscriptions,
+        subscribe_others_enabled,
+        guest_access_enabled,
+        commenting_enabled,
+        cache_warmup_enabled,
+        flows_enabled,
+        editing_flows_enabled,
+        scheduling_flows_enabled,
+        data_alerts_enabled,
+        ask_data_mode,
+        time_zone,
+        tier_creator_capacity,
+        tier_explorer_capacity,
+        tier_viewer_capacity,
+        request_access_enabled,
+        run_now_enabled,
+        extract_encryption_mode,
+        cataloging_enabled,
+        derived_permissions_enabled
+    );
 }
 
 pub(crate) fn create(st: &mut State, req: &Req) -> Result<Reply, ApiError> {
@@ -113,12 +122,15 @@ pub(crate) fn create(st: &mut State, req: &Req) -> Result<Reply, ApiError> {
             "Only a server administrator can create sites.",
         ));
     }
-    let el = req.body_child("site")?;
-    let name = el
-        .get_nonempty("name")
+    let from = need(req.ts_request()?.site, "site")?;
+    let name = from
+        .name
+        .as_deref()
+        .filter(|n| !n.is_empty())
         .ok_or_else(|| ApiError::missing("site name"))?;
-    let content_url = el
-        .get("contentUrl")
+    let content_url = from
+        .content_url
+        .as_deref()
         .ok_or_else(|| ApiError::missing("site contentUrl"))?;
     if st.site_by_content_url(content_url).is_some() {
         return Err(ApiError::conflict(
@@ -126,57 +138,56 @@ pub(crate) fn create(st: &mut State, req: &Req) -> Result<Reply, ApiError> {
             format!("A site with the content URL '{content_url}' already exists."),
         ));
     }
-    let mut site = Site {
-        id: st.ids.uuid(),
-        name: name.to_string(),
-        content_url: content_url.to_string(),
-        admin_mode: "ContentAndUsers".into(),
-        state: "Active".into(),
-        user_quota: None,
-        storage_quota: None,
-        revision_history_enabled: true,
-        revision_limit: 25,
-        disable_subscriptions: false,
-    };
-    apply_site_attrs(&mut site, &el);
-    let site_id = site.id.clone();
-    st.sites.insert(site);
+    let id = st.ids.uuid();
+    let mut item = new_site_item(&id, name, content_url);
+    apply_site(&mut item, &from);
+    st.sites.insert(Site {
+        id: id.clone(),
+        item,
+    });
     // The server administrator is a member of every site.
-    let admin = st.users.get(&st.admin_id).cloned();
-    if let Some(admin) = admin {
-        let id = st.ids.uuid();
-        st.users.insert(User {
-            id,
-            site_id: site_id.clone(),
-            created_at: now(),
+    if let Some((admin_item, password)) = st
+        .users
+        .get(&st.admin_id)
+        .map(|a| (a.item.clone(), a.password.clone()))
+    {
+        let uid = st.ids.uuid();
+        let item = UserType {
+            id: s(&uid),
             last_login: None,
-            ..admin
+            ..admin_item
+        };
+        st.users.insert(User {
+            id: uid,
+            site_id: id.clone(),
+            item,
+            password,
+            created_at: now(),
         });
     }
-    st.init_site_content(&site_id);
+    st.init_site_content(&id);
     let site = st
         .sites
-        .get(&site_id)
-        .ok_or_else(|| ApiError::bad_request("site vanished"))?;
-    Ok(Reply::created(site_el(site)))
+        .get(&id)
+        .ok_or_else(|| ApiError::not_found(codes::SITE_NOT_FOUND, "Site", &id))?;
+    Ok(Reply::created(TsResponse {
+        site: Some(Box::new(site.item.clone())),
+        ..Default::default()
+    }))
 }
 
 pub(crate) fn update(st: &mut State, req: &Req) -> Result<Reply, ApiError> {
     let id = find_site(st, req)?.id.clone();
-    {
-        let site = st
-            .sites
-            .get(&id)
-            .ok_or_else(|| ApiError::not_found(codes::SITE_NOT_FOUND, "Site", &id))?;
+    if let Some(site) = st.sites.get(&id) {
         check_site_access(st, req, site)?;
     }
     require_admin(st, req)?;
-    let el = req.body_child("site")?;
-    if let Some(cu) = el.get("contentUrl") {
+    let from = need(req.ts_request()?.site, "site")?;
+    if let Some(cu) = from.content_url.as_deref() {
         if st
             .sites
             .iter()
-            .any(|s| s.id != id && s.content_url.eq_ignore_ascii_case(cu))
+            .any(|x| x.id != id && x.content_url().eq_ignore_ascii_case(cu))
         {
             return Err(ApiError::conflict(
                 codes::SITE_CONFLICT,
@@ -188,8 +199,8 @@ pub(crate) fn update(st: &mut State, req: &Req) -> Result<Reply, ApiError> {
         .sites
         .get_mut(&id)
         .ok_or_else(|| ApiError::not_found(codes::SITE_NOT_FOUND, "Site", &id))?;
-    apply_site_attrs(site, &el);
-    Ok(Reply::ok(site_el(site)))
+    apply_site(&mut site.item, &from);
+    Ok(one_site(site))
 }
 
 pub(crate) fn delete(st: &mut State, req: &Req) -> Result<Reply, ApiError> {
@@ -219,36 +230,39 @@ pub(crate) fn delete(st: &mut State, req: &Req) -> Result<Reply, ApiError> {
 // ---------------------------------------------------------------------------------------------
 // projects
 
-pub(crate) fn project_el(st: &State, p: &Project) -> El {
-    let owner = st.users.get(&p.owner_id);
-    El::new("project")
-        .attr("id", p.id.clone())
-        .attr("name", p.name.clone())
-        .attr("description", p.description.clone())
-        .attr("createdAt", p.created_at.clone())
-        .attr("updatedAt", p.updated_at.clone())
-        .attr("contentPermissions", p.content_permissions.clone())
-        .attr_opt("parentProjectId", p.parent_id.clone())
-        .child(
-            El::new("owner")
-                .attr("id", p.owner_id.clone())
-                .attr_opt("name", owner.map(|u| u.name.clone())),
-        )
+/// The project as answered: owner name and `topLevelProject` filled in.
+pub(crate) fn project_out(st: &State, p: &Project, fields: &Option<Vec<String>>) -> ProjectType {
+    let mut item = p.item.clone();
+    if let Some(owner) = item.owner.as_mut() {
+        if let Some(u) = st.users.get(p.owner_id()) {
+            owner.name = u.item.name.clone();
+        }
+    }
+    item.top_level_project = Some(p.parent_id().is_none());
+    select!(item, fields, ProjectType, {
+        "name" => name, "description" => description, "createdAt" => created_at, "updatedAt" => updated_at,
+        "contentPermissions" => content_permissions, "parentProjectId" => parent_project_id,
+        "owner" => owner, "topLevelProject" => top_level_project,
+    })
 }
 
 fn project_field(st: &State, p: &Project, f: &str) -> Option<Val> {
-    let owner = || st.users.get(&p.owner_id);
+    let owner = || st.users.get(p.owner_id());
     Some(match f {
-        "name" => Val::s(&p.name),
+        "name" => Val::s(p.name()),
         "id" => Val::s(&p.id),
-        "description" => Val::s(&p.description),
-        "createdAt" => Val::s(&p.created_at),
-        "updatedAt" => Val::s(&p.updated_at),
-        "parentProjectId" => Val::s(p.parent_id.clone().unwrap_or_default()),
-        "topLevelProject" => Val::Bool(p.parent_id.is_none()),
-        "ownerName" => Val::s(owner().map(|u| u.name.clone()).unwrap_or_default()),
-        "ownerEmail" => Val::s(owner().and_then(|u| u.email.clone()).unwrap_or_default()),
-        "ownerDomain" => Val::s(owner().map(|u| u.domain.clone()).unwrap_or_default()),
+        "description" => Val::s(txt(&p.item.description)),
+        "createdAt" => Val::s(dtxt(&p.item.created_at)),
+        "updatedAt" => Val::s(dtxt(&p.item.updated_at)),
+        "parentProjectId" => Val::s(p.parent_id().unwrap_or("")),
+        "topLevelProject" => Val::Bool(p.parent_id().is_none()),
+        "ownerName" => Val::s(owner().map(|u| u.name().to_string()).unwrap_or_default()),
+        "ownerEmail" => Val::s(
+            owner()
+                .map(|u| txt(&u.item.email).to_string())
+                .unwrap_or_default(),
+        ),
+        "ownerDomain" => Val::s("local"),
         _ => return None,
     })
 }
@@ -258,9 +272,18 @@ pub(crate) fn list_projects(st: &mut State, req: &Req) -> Result<Reply, ApiError
     let site = req.param(0);
     let st_ref: &State = st;
     let items = st_ref.projects.iter().filter(|x| x.site_id == site);
-    let paged = apply(items, &p, |x, f| project_field(st_ref, x, f), None)?;
-    let els = paged.items.iter().map(|x| project_el(st_ref, x)).collect();
-    Ok(Reply::page(&paged, "projects", els, &p.fields))
+    let paged = apply(items, &p, |x, f| project_field(st_ref, x, f))?;
+    Ok(Reply::ok(TsResponse {
+        pagination: paged.pagination(),
+        projects: Some(Box::new(ProjectListType {
+            project: paged
+                .items
+                .iter()
+                .map(|x| project_out(st_ref, x, &p.fields))
+                .collect(),
+        })),
+        ..Default::default()
+    }))
 }
 
 fn check_project_name(
@@ -273,8 +296,8 @@ fn check_project_name(
     let dup = st.projects.iter().any(|x| {
         x.site_id == site
             && Some(x.id.as_str()) != id
-            && x.name.eq_ignore_ascii_case(name)
-            && x.parent_id.as_deref() == parent
+            && x.name().eq_ignore_ascii_case(name)
+            && x.parent_id() == parent
     });
     if dup {
         return Err(ApiError::conflict(
@@ -285,15 +308,28 @@ fn check_project_name(
     Ok(())
 }
 
+fn one_project(st: &State, p: &Project, created: bool) -> Reply {
+    let r = TsResponse {
+        project: Some(Box::new(project_out(st, p, &None))),
+        ..Default::default()
+    };
+    if created {
+        Reply::created(r)
+    } else {
+        Reply::ok(r)
+    }
+}
+
 pub(crate) fn create_project(st: &mut State, req: &Req) -> Result<Reply, ApiError> {
     require_admin(st, req)?;
     let site = req.param(0).to_string();
-    let el = req.body_child("project")?;
-    let name = el
-        .get_nonempty("name")
-        .ok_or_else(|| ApiError::missing("project name"))?
-        .to_string();
-    let parent = el.get_nonempty("parentProjectId").map(str::to_string);
+    let from = need(req.ts_request()?.project, "project")?;
+    let name = from
+        .name
+        .clone()
+        .filter(|n| !n.is_empty())
+        .ok_or_else(|| ApiError::missing("project name"))?;
+    let parent = from.parent_project_id.clone().filter(|p| !p.is_empty());
     if let Some(pid) = &parent {
         if st.projects.get(pid).is_none_or(|x| x.site_id != site) {
             return Err(ApiError::not_found(
@@ -306,23 +342,29 @@ pub(crate) fn create_project(st: &mut State, req: &Req) -> Result<Reply, ApiErro
     check_project_name(st, &site, None, &name, parent.as_deref())?;
     let t = now();
     let owner = req.caller()?.user_id.clone();
+    let id = st.ids.uuid();
     let project = Project {
-        id: st.ids.uuid(),
+        id: id.clone(),
         site_id: site,
-        name,
-        description: el.get("description").unwrap_or("").to_string(),
-        content_permissions: el
-            .get_nonempty("contentPermissions")
-            .unwrap_or("ManagedByOwner")
-            .to_string(),
-        parent_id: parent,
-        owner_id: owner,
-        created_at: t.clone(),
-        updated_at: t,
+        item: ProjectType {
+            id: s(&id),
+            name: Some(name),
+            description: Some(from.description.clone().unwrap_or_default()),
+            content_permissions: Some(
+                from.content_permissions
+                    .clone()
+                    .unwrap_or(tsc_raw::ProjectContentPermissions::ManagedByOwner),
+            ),
+            parent_project_id: parent,
+            owner: user_ref(&owner),
+            created_at: dt(&t),
+            updated_at: dt(&t),
+            ..Default::default()
+        },
     };
-    let out = project_el(st, &project);
+    let out = one_project(st, &project, true);
     st.projects.insert(project);
-    Ok(Reply::created(out))
+    Ok(out)
 }
 
 fn site_project<'a>(st: &'a State, site: &str, id: &str) -> Result<&'a Project, ApiError> {
@@ -335,14 +377,17 @@ fn site_project<'a>(st: &'a State, site: &str, id: &str) -> Result<&'a Project, 
 pub(crate) fn update_project(st: &mut State, req: &Req) -> Result<Reply, ApiError> {
     require_admin(st, req)?;
     let (site, id) = (req.param(0).to_string(), req.param(1).to_string());
-    let current = site_project(st, &site, &id)?.clone();
-    let el = req.body_child("project")?;
-    let name = el
-        .get_nonempty("name")
-        .map(str::to_string)
-        .unwrap_or(current.name.clone());
-    let parent = match el.get("parentProjectId") {
-        None => current.parent_id.clone(),
+    let current = site_project(st, &site, &id)?;
+    let current_name = current.name().to_string();
+    let current_parent = current.parent_id().map(str::to_string);
+    let from = need(req.ts_request()?.project, "project")?;
+    let name = from
+        .name
+        .clone()
+        .filter(|n| !n.is_empty())
+        .unwrap_or(current_name);
+    let parent = match from.parent_project_id.as_deref() {
+        None => current_parent,
         Some("") => None,
         Some(pid) => {
             site_project(st, &site, pid)?;
@@ -354,42 +399,48 @@ pub(crate) fn update_project(st: &mut State, req: &Req) -> Result<Reply, ApiErro
                         "A project cannot be moved under itself or its children.",
                     ));
                 }
-                cursor = st.projects.get(&c).and_then(|x| x.parent_id.clone());
+                cursor = st
+                    .projects
+                    .get(&c)
+                    .and_then(|x| x.parent_id().map(str::to_string));
             }
             Some(pid.to_string())
         }
     };
     check_project_name(st, &site, Some(&id), &name, parent.as_deref())?;
-    if let Some(owner) = el.find("owner").and_then(|o| o.get_nonempty("id")) {
-        if st.users.get(owner).is_none_or(|u| u.site_id != site) {
-            return Err(ApiError::not_found(codes::USER_NOT_FOUND, "User", owner));
-        }
+    let new_owner = from
+        .owner
+        .as_ref()
+        .and_then(|o| o.id.clone())
+        .filter(|o| !o.is_empty());
+    if let Some(owner) = &new_owner {
+        super::people::site_user(st, &site, owner)?;
     }
     let project = st
         .projects
         .get_mut(&id)
         .ok_or_else(|| ApiError::not_found(codes::PROJECT_NOT_FOUND, "Project", &id))?;
-    project.name = name;
-    project.parent_id = parent;
-    if let Some(v) = el.get("description") {
-        project.description = v.to_string();
+    project.item.name = Some(name);
+    project.item.parent_project_id = parent;
+    if from.description.is_some() {
+        project.item.description = from.description.clone();
     }
-    if let Some(v) = el.get_nonempty("contentPermissions") {
-        project.content_permissions = v.to_string();
+    if from.content_permissions.is_some() {
+        project.item.content_permissions = from.content_permissions.clone();
     }
-    if let Some(owner) = el.find("owner").and_then(|o| o.get_nonempty("id")) {
-        project.owner_id = owner.to_string();
+    if let Some(owner) = new_owner {
+        project.item.owner = user_ref(&owner);
     }
-    project.updated_at = now();
-    let project = project.clone();
-    Ok(Reply::ok(project_el(st, &project)))
+    project.item.updated_at = dt(&now());
+    let project = site_project(st, &site, &id)?;
+    Ok(one_project(st, project, false))
 }
 
 pub(crate) fn delete_project(st: &mut State, req: &Req) -> Result<Reply, ApiError> {
     require_admin(st, req)?;
     let (site, id) = (req.param(0).to_string(), req.param(1).to_string());
     site_project(st, &site, &id)?;
-    // Collect the project and all its descendants.
+    // The project and all its descendants.
     let mut doomed = vec![id];
     let mut i = 0;
     while i < doomed.len() {
@@ -397,26 +448,27 @@ pub(crate) fn delete_project(st: &mut State, req: &Req) -> Result<Reply, ApiErro
         doomed.extend(
             st.projects
                 .iter()
-                .filter(|x| x.parent_id.as_deref() == Some(&parent))
+                .filter(|x| x.parent_id() == Some(parent.as_str()))
                 .map(|x| x.id.clone()),
         );
         i += 1;
     }
+    let in_doomed = |pid: &str| doomed.iter().any(|d| d == pid);
     let wbs: Vec<String> = st
         .workbooks
         .iter()
-        .filter(|w| doomed.contains(&w.project_id))
+        .filter(|w| in_doomed(w.project_id()))
         .map(|w| w.id.clone())
+        .collect();
+    let dss: Vec<String> = st
+        .datasources
+        .iter()
+        .filter(|d| in_doomed(d.project_id()))
+        .map(|d| d.id.clone())
         .collect();
     for w in wbs {
         st.remove_workbook(&w);
     }
-    let dss: Vec<String> = st
-        .datasources
-        .iter()
-        .filter(|d| doomed.contains(&d.project_id))
-        .map(|d| d.id.clone())
-        .collect();
     for d in dss {
         st.remove_datasource(&d);
     }

@@ -2,17 +2,20 @@
 //! connections, preview image, download, refresh, tags. Also the publish plumbing shared with
 //! data sources.
 
-use std::collections::BTreeSet;
-
 use bytes::Bytes;
-use http::StatusCode;
+use tsc_raw::{
+    ConnectionCredentialsType, ConnectionListType, ConnectionType, JobType, ProjectType, TsRequest,
+    TsResponse, UserType, ViewListType, ViewType, WorkbookListType, WorkbookType,
+};
 
-use super::{Reply, Req, parse_bool, require_publisher, tag_labels, tags_el};
+use super::{Reply, Req, need, parse_bool, parse_ts_request, require_publisher, tag_labels};
 use crate::error::{ApiError, codes};
 use crate::multipart;
-use crate::query::{Val, apply, flag, param};
-use crate::store::{Connection, Job, State, StoredFile, View, Workbook, content_url_for, now};
-use crate::xml::El;
+use crate::query::{Val, apply, flag, param, select};
+use crate::store::{
+    Job, State, StoredFile, View, Workbook, content_url_for, dt, dtxt, now, project_ref, s,
+    tag_list, tags_of, txt, user_ref,
+};
 
 /// A 1x1 transparent PNG, answered for preview and view images.
 pub(crate) const PNG: &[u8] = &[
@@ -95,92 +98,81 @@ pub(crate) fn size_mb(bytes: u64) -> u64 {
     bytes.div_ceil(1024 * 1024)
 }
 
-pub(crate) fn connection_el(c: &Connection) -> El {
-    El::new("connection")
-        .attr("id", c.id.clone())
-        .attr("type", c.type_.clone())
-        .attr("serverAddress", c.server_address.clone())
-        .attr("serverPort", c.server_port.clone())
-        .attr("userName", c.user_name.clone())
-        .attr("embedPassword", c.embed_password.to_string())
-        .child_opt(c.datasource_id.as_ref().map(|id| {
-            El::new("datasource")
-                .attr("id", id.clone())
-                .attr("name", c.datasource_name.clone().unwrap_or_default())
-        }))
+/// A view as listed inside a workbook.
+pub(crate) fn view_summary(v: &View) -> ViewType {
+    let mut item = v.item.clone();
+    item.tags = Some(item.tags.unwrap_or_default());
+    item
 }
 
-pub(crate) fn view_summary_el(v: &View) -> El {
-    El::new("view")
-        .attr("id", v.id.clone())
-        .attr("name", v.name.clone())
-        .attr("contentUrl", v.content_url.clone())
-        .attr("createdAt", v.created_at.clone())
-        .attr("updatedAt", v.updated_at.clone())
-        .attr("sheetType", v.sheet_type.clone())
-        .attr(
-            "viewUrlName",
-            v.content_url.rsplit('/').next().unwrap_or("").to_string(),
-        )
-        .child(tags_el(&v.tags))
-}
-
-pub(crate) fn workbook_el(st: &State, w: &Workbook, with_views: bool) -> El {
-    let project = st.projects.get(&w.project_id);
-    let owner = st.users.get(&w.owner_id);
+/// The workbook as answered: project and owner names, size, default view (and views).
+pub(crate) fn workbook_out(
+    st: &State,
+    w: &Workbook,
+    with_views: bool,
+    fields: &Option<Vec<String>>,
+) -> WorkbookType {
+    let mut item = w.item.clone();
     let views: Vec<&View> = st.views.iter().filter(|v| v.workbook_id == w.id).collect();
-    let mut el = El::new("workbook")
-        .attr("id", w.id.clone())
-        .attr("name", w.name.clone())
-        .attr("description", w.description.clone())
-        .attr("contentUrl", w.content_url.clone())
-        .attr(
-            "webpageUrl",
-            format!("https://tableau.example.com/#/workbooks/{}", w.content_url),
-        )
-        .attr("showTabs", w.show_tabs.to_string())
-        .attr("size", size_mb(w.file.len()).to_string())
-        .attr("createdAt", w.created_at.clone())
-        .attr("updatedAt", w.updated_at.clone())
-        .attr("encryptExtracts", "false")
-        .attr_opt("defaultViewId", views.first().map(|v| v.id.clone()))
-        .child(
-            El::new("project")
-                .attr("id", w.project_id.clone())
-                .attr("name", project.map(|p| p.name.clone()).unwrap_or_default()),
-        )
-        .child(
-            El::new("owner")
-                .attr("id", w.owner_id.clone())
-                .attr("name", owner.map(|u| u.name.clone()).unwrap_or_default()),
-        )
-        .child(tags_el(&w.tags));
+    item.project = Some(ProjectType {
+        id: s(w.project_id()),
+        name: st
+            .projects
+            .get(w.project_id())
+            .and_then(|p| p.item.name.clone()),
+        ..Default::default()
+    });
+    item.owner = Some(UserType {
+        id: s(w.owner_id()),
+        name: st.users.get(w.owner_id()).and_then(|u| u.item.name.clone()),
+        ..Default::default()
+    });
+    item.size = Some(size_mb(w.file.len()));
+    item.sheet_count = Some(views.len() as u64);
+    item.default_view_id = views.first().map(|v| v.id.clone());
+    item.webpage_url = s(format!(
+        "https://tableau.example.com/#/workbooks/{}",
+        txt(&w.item.content_url)
+    ));
+    item.encrypt_extracts = s("false");
+    item.tags = Some(item.tags.unwrap_or_default());
     if with_views {
-        el = el.child(El::new("views").children(views.into_iter().map(view_summary_el)));
+        item.views = Some(ViewListType {
+            view: views.into_iter().map(view_summary).collect(),
+        });
     }
-    el
+    select!(item, fields, WorkbookType, {
+        "name" => name, "description" => description, "contentUrl" => content_url, "webpageUrl" => webpage_url,
+        "showTabs" => show_tabs, "size" => size, "createdAt" => created_at, "updatedAt" => updated_at,
+        "sheetCount" => sheet_count, "defaultViewId" => default_view_id, "encryptExtracts" => encrypt_extracts,
+        "project" => project, "owner" => owner, "tags" => tags, "views" => views, "hasExtracts" => has_extracts,
+    })
 }
 
 pub(crate) fn workbook_field(st: &State, w: &Workbook, f: &str) -> Option<Val> {
-    let owner = || st.users.get(&w.owner_id);
+    let owner = || st.users.get(w.owner_id());
     Some(match f {
-        "name" => Val::s(&w.name),
+        "name" => Val::s(w.name()),
         "id" => Val::s(&w.id),
-        "contentUrl" => Val::s(&w.content_url),
-        "createdAt" => Val::s(&w.created_at),
-        "updatedAt" | "lastPublishedAt" => Val::s(&w.updated_at),
-        "ownerName" => Val::s(owner().map(|u| u.name.clone()).unwrap_or_default()),
-        "ownerEmail" => Val::s(owner().and_then(|u| u.email.clone()).unwrap_or_default()),
-        "ownerDomain" => Val::s(owner().map(|u| u.domain.clone()).unwrap_or_default()),
-        "projectName" => Val::s(
-            st.projects
-                .get(&w.project_id)
-                .map(|p| p.name.clone())
+        "contentUrl" => Val::s(txt(&w.item.content_url)),
+        "createdAt" => Val::s(dtxt(&w.item.created_at)),
+        "updatedAt" | "lastPublishedAt" => Val::s(dtxt(&w.item.updated_at)),
+        "ownerName" => Val::s(owner().map(|u| u.name().to_string()).unwrap_or_default()),
+        "ownerEmail" => Val::s(
+            owner()
+                .map(|u| txt(&u.item.email).to_string())
                 .unwrap_or_default(),
         ),
-        "projectId" => Val::s(&w.project_id),
-        "tags" => Val::List(w.tags.iter().cloned().collect()),
-        "showTabs" | "displayTabs" => Val::Bool(w.show_tabs),
+        "ownerDomain" => Val::s("local"),
+        "projectName" => Val::s(
+            st.projects
+                .get(w.project_id())
+                .map(|p| p.name().to_string())
+                .unwrap_or_default(),
+        ),
+        "projectId" => Val::s(w.project_id()),
+        "tags" => Val::List(w.tags()),
+        "showTabs" | "displayTabs" => Val::Bool(parse_bool(txt(&w.item.show_tabs))),
         "size" => Val::Num(size_mb(w.file.len()) as i64),
         "sheetCount" => Val::Num(st.views.iter().filter(|v| v.workbook_id == w.id).count() as i64),
         "hasAlert" => Val::Bool(false),
@@ -205,25 +197,41 @@ pub(crate) fn list(st: &mut State, req: &Req) -> Result<Reply, ApiError> {
     let site = req.param(0);
     let st_ref: &State = st;
     let items = st_ref.workbooks.iter().filter(|w| w.site_id == site);
-    let paged = apply(items, &p, |w, f| workbook_field(st_ref, w, f), None)?;
-    let els = paged
-        .items
-        .iter()
-        .map(|w| workbook_el(st_ref, w, false))
-        .collect();
-    Ok(Reply::page(&paged, "workbooks", els, &p.fields))
+    let paged = apply(items, &p, |w, f| workbook_field(st_ref, w, f))?;
+    Ok(Reply::ok(TsResponse {
+        pagination: paged.pagination(),
+        workbooks: Some(Box::new(WorkbookListType {
+            workbook: paged
+                .items
+                .iter()
+                .map(|w| workbook_out(st_ref, w, false, &p.fields))
+                .collect(),
+        })),
+        ..Default::default()
+    }))
+}
+
+fn one_workbook(st: &State, w: &Workbook) -> TsResponse {
+    TsResponse {
+        workbook: Some(Box::new(workbook_out(st, w, true, &None))),
+        ..Default::default()
+    }
 }
 
 pub(crate) fn get(st: &mut State, req: &Req) -> Result<Reply, ApiError> {
     let w = site_workbook(st, req.param(0), req.param(1))?;
-    Ok(Reply::ok(workbook_el(st, w, true)))
+    Ok(Reply::ok(one_workbook(st, w)))
 }
 
 /// What a publish request carries: the `tsRequest` payload and the file.
 pub(crate) struct Upload {
-    pub payload: El,
+    pub payload: TsRequest,
     pub chunks: Vec<Bytes>,
     pub filename: Option<String>,
+}
+
+fn bad_publish(detail: impl Into<String>) -> ApiError {
+    ApiError::new(400, codes::BAD_PUBLISH, "Bad Request", detail)
 }
 
 /// Reads a publish request: `multipart/mixed` with `request_payload` and `file_part`, or (with
@@ -238,14 +246,8 @@ pub(crate) fn receive_upload(
     let mut payload_bytes: Option<Bytes> = None;
     let mut file: Option<(Bytes, Option<String>)> = None;
     if let Some(b) = multipart::boundary(&req.content_type) {
-        let parts = multipart::parse(&req.body, &b).map_err(|e| {
-            ApiError::new(
-                400,
-                codes::BAD_PUBLISH,
-                "Bad Request",
-                format!("The multipart body could not be read: {e}."),
-            )
-        })?;
+        let parts = multipart::parse(&req.body, &b)
+            .map_err(|e| bad_publish(format!("The multipart body could not be read: {e}.")))?;
         for part in parts {
             match part.name.as_deref() {
                 Some("request_payload") => payload_bytes = Some(part.data),
@@ -258,22 +260,14 @@ pub(crate) fn receive_upload(
     } else if session.is_some() {
         payload_bytes = Some(req.body.clone());
     } else {
-        return Err(ApiError::new(
-            400,
-            codes::BAD_PUBLISH,
-            "Bad Request",
+        return Err(bad_publish(
             "Publishing needs a multipart/mixed body with request_payload and the file, or an uploadSessionId.",
         ));
     }
     let payload_bytes = payload_bytes.ok_or_else(|| ApiError::missing("request_payload part"))?;
-    let text = std::str::from_utf8(&payload_bytes)
-        .map_err(|_| ApiError::bad_request("The request_payload is not UTF-8."))?;
-    let payload = El::parse(text).map_err(|e| {
-        ApiError::bad_request(format!("The request_payload could not be read: {e}."))
-    })?;
+    let payload = parse_ts_request(&payload_bytes)?;
     if let Some(sid) = session {
-        let ok = st.uploads.get(&sid).is_some_and(|u| u.site_id == site);
-        if !ok {
+        if st.uploads.get(&sid).is_none_or(|u| u.site_id != site) {
             return Err(ApiError::not_found(
                 codes::UPLOAD_NOT_FOUND,
                 "Upload session",
@@ -290,14 +284,8 @@ pub(crate) fn receive_upload(
             filename: None,
         });
     }
-    let (data, filename) = file.ok_or_else(|| {
-        ApiError::new(
-            400,
-            codes::BAD_PUBLISH,
-            "Bad Request",
-            format!("The publish request has no '{file_part}' part."),
-        )
-    })?;
+    let (data, filename) =
+        file.ok_or_else(|| bad_publish(format!("The publish request has no '{file_part}' part.")))?;
     Ok(Upload {
         payload,
         chunks: vec![data],
@@ -334,46 +322,49 @@ fn sheet_names(chunks: &[Bytes]) -> Vec<String> {
     names
 }
 
-/// Connections from `<connections><connection serverAddress ...>` in a publish payload.
-pub(crate) fn payload_connections(st: &mut State, item: &El) -> Vec<Connection> {
+/// Connections named in a publish payload (`<connections>` or `<connectionCredentials>`).
+pub(crate) fn payload_connections(
+    st: &mut State,
+    list: Option<&ConnectionListType>,
+    creds: Option<&ConnectionCredentialsType>,
+) -> Vec<ConnectionType> {
     let mut out = Vec::new();
-    if let Some(conns) = item.find("connections") {
-        for c in conns.find_all("connection") {
-            let creds = c.find("connectionCredentials");
-            out.push(Connection {
-                id: st.ids.uuid(),
-                type_: c.get_nonempty("type").unwrap_or("sqlserver").to_string(),
-                server_address: c.get("serverAddress").unwrap_or("").to_string(),
-                server_port: c.get("serverPort").unwrap_or("").to_string(),
-                user_name: creds
-                    .and_then(|x| x.get("name"))
-                    .or_else(|| c.get("userName"))
-                    .unwrap_or("")
-                    .to_string(),
-                embed_password: creds.and_then(|x| x.get("embed")).is_some_and(parse_bool),
-                datasource_id: None,
-                datasource_name: None,
-            });
-        }
+    for c in list.map(|l| l.connection.as_slice()).unwrap_or_default() {
+        let cc = c.connection_credentials.as_ref();
+        out.push(ConnectionType {
+            id: s(st.ids.uuid()),
+            type_: c.type_.clone().or_else(|| s("sqlserver")),
+            server_address: c.server_address.clone(),
+            server_port: c.server_port,
+            user_name: cc
+                .and_then(|x| x.name.clone())
+                .or_else(|| c.user_name.clone()),
+            embed_password: Some(cc.and_then(|x| x.embed.as_deref()).is_some_and(parse_bool)),
+            ..Default::default()
+        });
     }
-    if let Some(c) = item.find("connectionCredentials") {
-        out.push(Connection {
-            id: st.ids.uuid(),
-            type_: "sqlserver".into(),
-            server_address: String::new(),
-            server_port: String::new(),
-            user_name: c.get("name").unwrap_or("").to_string(),
-            embed_password: c.get("embed").is_some_and(parse_bool),
-            datasource_id: None,
-            datasource_name: None,
+    if let Some(cc) = creds {
+        out.push(ConnectionType {
+            id: s(st.ids.uuid()),
+            type_: s("sqlserver"),
+            user_name: cc.name.clone(),
+            embed_password: Some(cc.embed.as_deref().is_some_and(parse_bool)),
+            ..Default::default()
         });
     }
     out
 }
 
 /// The project a publish goes to (the site's default project when none is named).
-pub(crate) fn publish_project(st: &State, site: &str, item: &El) -> Result<String, ApiError> {
-    match item.find("project").and_then(|p| p.get_nonempty("id")) {
+pub(crate) fn publish_project(
+    st: &State,
+    site: &str,
+    project: Option<&ProjectType>,
+) -> Result<String, ApiError> {
+    match project
+        .and_then(|p| p.id.as_deref())
+        .filter(|p| !p.is_empty())
+    {
         Some(pid) => {
             if st.projects.get(pid).is_none_or(|p| p.site_id != site) {
                 return Err(ApiError::not_found(
@@ -398,72 +389,75 @@ pub(crate) fn finished_job(
     type_: &str,
     wb: Option<String>,
     ds: Option<String>,
-) -> El {
+) -> TsResponse {
     let t = now();
+    let id = st.ids.uuid();
     let job = Job {
-        id: st.ids.uuid(),
+        id: id.clone(),
         site_id: site.to_string(),
-        type_: type_.to_string(),
-        mode: "Asynchronous".into(),
-        progress: 100,
-        created_at: t.clone(),
-        started_at: Some(t.clone()),
-        completed_at: Some(t),
-        finish_code: 0,
+        item: JobType {
+            id: s(&id),
+            mode: Some(tsc_raw::JobMode::Asynchronous),
+            type_: Some(crate::store::en(type_)),
+            progress: Some(100),
+            created_at: dt(&t),
+            started_at: dt(&t),
+            completed_at: dt(&t),
+            finish_code: Some(0),
+            ..Default::default()
+        },
         workbook_id: wb,
         datasource_id: ds,
     };
-    let el = super::tasks::job_el(st, &job);
+    let out = super::tasks::job_out(st, &job);
     st.jobs.insert(job);
-    el
+    TsResponse {
+        job: Some(Box::new(out)),
+        ..Default::default()
+    }
+}
+
+/// The file extension asked for by `?{param}=` or taken from the uploaded file name.
+pub(crate) fn publish_ext(req: &Req, type_param: &str, filename: Option<&str>) -> String {
+    param(&req.query, type_param)
+        .map(str::to_string)
+        .or_else(|| {
+            filename
+                .and_then(|f| f.rsplit_once('.'))
+                .map(|(_, e)| e.to_string())
+        })
+        .unwrap_or_default()
+        .to_ascii_lowercase()
 }
 
 pub(crate) fn publish(st: &mut State, req: &Req) -> Result<Reply, ApiError> {
     require_publisher(st, req)?;
     let site = req.param(0).to_string();
     let up = receive_upload(st, req, "tableau_workbook")?;
-    let item = up
-        .payload
-        .find("workbook")
-        .cloned()
-        .ok_or_else(|| ApiError::missing("<workbook> element"))?;
-    let name = item
-        .get_nonempty("name")
-        .ok_or_else(|| ApiError::missing("workbook name"))?
-        .to_string();
-    let ext = param(&req.query, "workbookType")
-        .map(str::to_string)
-        .or_else(|| {
-            up.filename
-                .as_deref()
-                .and_then(|f| f.rsplit_once('.'))
-                .map(|(_, e)| e.to_string())
-        })
-        .unwrap_or_default()
-        .to_ascii_lowercase();
+    let from = need(up.payload.workbook, "workbook")?;
+    let name = from
+        .name
+        .clone()
+        .filter(|n| !n.is_empty())
+        .ok_or_else(|| ApiError::missing("workbook name"))?;
+    let ext = publish_ext(req, "workbookType", up.filename.as_deref());
     if ext != "twb" && ext != "twbx" {
-        return Err(ApiError::new(
-            400,
-            codes::BAD_PUBLISH,
-            "Bad Request",
-            format!("The workbook type '{ext}' is not valid: use twb or twbx."),
-        ));
+        return Err(bad_publish(format!(
+            "The workbook type '{ext}' is not valid: use twb or twbx."
+        )));
     }
     if up.chunks.iter().all(|c| c.is_empty()) {
-        return Err(ApiError::new(
-            400,
-            codes::BAD_PUBLISH,
-            "Bad Request",
-            "The workbook file is empty.",
-        ));
+        return Err(bad_publish("The workbook file is empty."));
     }
-    let project_id = publish_project(st, &site, &item)?;
+    let project_id = publish_project(st, &site, from.project.as_ref())?;
     let overwrite = flag(&req.query, "overwrite");
     let existing = st
         .workbooks
         .iter()
         .find(|w| {
-            w.site_id == site && w.project_id == project_id && w.name.eq_ignore_ascii_case(&name)
+            w.site_id == site
+                && w.project_id() == project_id
+                && w.name().eq_ignore_ascii_case(&name)
         })
         .map(|w| w.id.clone());
     if existing.is_some() && !overwrite {
@@ -480,9 +474,12 @@ pub(crate) fn publish(st: &mut State, req: &Req) -> Result<Reply, ApiError> {
         filename: format!("{name}.{ext}"),
         chunks: up.chunks,
     };
-    let mut connections = payload_connections(st, &item);
-    let show_tabs = item.get("showTabs").is_some_and(parse_bool);
-    let description = item.get("description").unwrap_or("").to_string();
+    let mut connections = payload_connections(
+        st,
+        from.connections.as_ref(),
+        from.connection_credentials.as_ref(),
+    );
+    let show_tabs = s(parse_bool(txt(&from.show_tabs)).to_string());
     let id = match existing {
         Some(id) => {
             let w = st
@@ -490,8 +487,8 @@ pub(crate) fn publish(st: &mut State, req: &Req) -> Result<Reply, ApiError> {
                 .get_mut(&id)
                 .ok_or_else(|| ApiError::not_found(codes::WORKBOOK_NOT_FOUND, "Workbook", &id))?;
             w.file = file;
-            w.show_tabs = show_tabs;
-            w.updated_at = t;
+            w.item.show_tabs = show_tabs;
+            w.item.updated_at = dt(&t);
             if !connections.is_empty() {
                 w.connections = connections;
             }
@@ -499,14 +496,15 @@ pub(crate) fn publish(st: &mut State, req: &Req) -> Result<Reply, ApiError> {
         }
         None => {
             let id = st.ids.uuid();
-            let mut content_url = content_url_for(&name);
+            let base = content_url_for(&name);
+            let mut content_url = base.clone();
             let mut n = 1;
             while st
                 .workbooks
                 .iter()
-                .any(|w| w.site_id == site && w.content_url == content_url)
+                .any(|w| w.site_id == site && txt(&w.item.content_url) == content_url)
             {
-                content_url = format!("{}_{n}", content_url_for(&name));
+                content_url = format!("{base}_{n}");
                 n += 1;
             }
             let mut sheets = sheet_names(&file.chunks);
@@ -515,45 +513,52 @@ pub(crate) fn publish(st: &mut State, req: &Req) -> Result<Reply, ApiError> {
             }
             for sheet in sheets {
                 let vid = st.ids.uuid();
+                let url_name = content_url_for(&sheet);
                 st.views.insert(View {
-                    id: vid,
+                    id: vid.clone(),
                     site_id: site.clone(),
                     workbook_id: id.clone(),
-                    content_url: format!("{content_url}/sheets/{}", content_url_for(&sheet)),
-                    name: sheet,
-                    sheet_type: "worksheet".into(),
+                    item: ViewType {
+                        id: s(&vid),
+                        name: s(&sheet),
+                        content_url: s(format!("{content_url}/sheets/{url_name}")),
+                        view_url_name: s(url_name),
+                        sheet_type: s("worksheet"),
+                        created_at: dt(&t),
+                        updated_at: dt(&t),
+                        ..Default::default()
+                    },
                     owner_id: caller.clone(),
                     project_id: project_id.clone(),
-                    tags: BTreeSet::new(),
-                    created_at: t.clone(),
-                    updated_at: t.clone(),
                     total_views: 0,
                 });
             }
             if connections.is_empty() {
-                connections.push(Connection {
-                    id: st.ids.uuid(),
-                    type_: "dataengine".into(),
-                    server_address: String::new(),
-                    server_port: String::new(),
-                    user_name: String::new(),
-                    embed_password: false,
-                    datasource_id: None,
-                    datasource_name: None,
+                connections.push(ConnectionType {
+                    id: s(st.ids.uuid()),
+                    type_: s("dataengine"),
+                    server_address: s(""),
+                    user_name: s(""),
+                    embed_password: Some(false),
+                    ..Default::default()
                 });
             }
             st.workbooks.insert(Workbook {
                 id: id.clone(),
                 site_id: site.clone(),
-                name,
-                description,
-                content_url,
-                show_tabs,
-                project_id,
-                owner_id: caller,
-                tags: BTreeSet::new(),
-                created_at: t.clone(),
-                updated_at: t,
+                item: WorkbookType {
+                    id: s(&id),
+                    name: Some(name),
+                    description: Some(from.description.clone().unwrap_or_default()),
+                    content_url: Some(content_url),
+                    show_tabs,
+                    created_at: dt(&t),
+                    updated_at: dt(&t),
+                    project: project_ref(&project_id),
+                    owner: user_ref(&caller),
+                    tags: tags_of(Vec::new()),
+                    ..Default::default()
+                },
                 file,
                 connections,
             });
@@ -561,22 +566,31 @@ pub(crate) fn publish(st: &mut State, req: &Req) -> Result<Reply, ApiError> {
         }
     };
     if flag(&req.query, "asJob") {
-        let job = finished_job(st, &site, "PublishWorkbook", Some(id), None);
-        return Ok(Reply::Xml(
-            StatusCode::ACCEPTED,
-            El::new("tsResponse").child(job),
-        ));
+        return Ok(Reply::accepted(finished_job(
+            st,
+            &site,
+            "PublishWorkbook",
+            Some(id),
+            None,
+        )));
     }
     let w = site_workbook(st, &site, &id)?;
-    Ok(Reply::created(workbook_el(st, w, true)))
+    Ok(Reply::created(one_workbook(st, w)))
 }
 
 pub(crate) fn update(st: &mut State, req: &Req) -> Result<Reply, ApiError> {
     require_publisher(st, req)?;
     let (site, id) = (req.param(0).to_string(), req.param(1).to_string());
-    let current = site_workbook(st, &site, &id)?.clone();
-    let el = req.body_child("workbook")?;
-    let project_id = match el.find("project").and_then(|p| p.get_nonempty("id")) {
+    let current = site_workbook(st, &site, &id)?;
+    let (current_project, current_name) =
+        (current.project_id().to_string(), current.name().to_string());
+    let from = need(req.ts_request()?.workbook, "workbook")?;
+    let project_id = match from
+        .project
+        .as_ref()
+        .and_then(|p| p.id.as_deref())
+        .filter(|p| !p.is_empty())
+    {
         Some(pid) => {
             if st.projects.get(pid).is_none_or(|p| p.site_id != site) {
                 return Err(ApiError::not_found(
@@ -587,44 +601,53 @@ pub(crate) fn update(st: &mut State, req: &Req) -> Result<Reply, ApiError> {
             }
             pid.to_string()
         }
-        None => current.project_id.clone(),
+        None => current_project,
     };
-    let name = el.get_nonempty("name").unwrap_or(&current.name).to_string();
+    let name = from
+        .name
+        .clone()
+        .filter(|n| !n.is_empty())
+        .unwrap_or(current_name);
     if st.workbooks.iter().any(|w| {
         w.site_id == site
             && w.id != id
-            && w.project_id == project_id
-            && w.name.eq_ignore_ascii_case(&name)
+            && w.project_id() == project_id
+            && w.name().eq_ignore_ascii_case(&name)
     }) {
         return Err(ApiError::conflict(
             codes::CONTENT_CONFLICT,
             format!("A workbook named '{name}' already exists in the target project."),
         ));
     }
-    if let Some(owner) = el.find("owner").and_then(|o| o.get_nonempty("id")) {
+    let new_owner = from
+        .owner
+        .as_ref()
+        .and_then(|o| o.id.clone())
+        .filter(|o| !o.is_empty());
+    if let Some(owner) = &new_owner {
         super::people::site_user(st, &site, owner)?;
     }
     let w = st
         .workbooks
         .get_mut(&id)
         .ok_or_else(|| ApiError::not_found(codes::WORKBOOK_NOT_FOUND, "Workbook", &id))?;
-    w.name = name;
-    w.project_id = project_id.clone();
-    if let Some(v) = el.get("showTabs") {
-        w.show_tabs = parse_bool(v);
+    w.item.name = Some(name);
+    w.item.project = project_ref(&project_id);
+    if let Some(v) = from.show_tabs.as_deref() {
+        w.item.show_tabs = s(parse_bool(v).to_string());
     }
-    if let Some(v) = el.get("description") {
-        w.description = v.to_string();
+    if from.description.is_some() {
+        w.item.description = from.description.clone();
     }
-    if let Some(owner) = el.find("owner").and_then(|o| o.get_nonempty("id")) {
-        w.owner_id = owner.to_string();
+    if let Some(owner) = new_owner {
+        w.item.owner = user_ref(&owner);
     }
-    w.updated_at = now();
+    w.item.updated_at = dt(&now());
     for v in st.views.iter_mut().filter(|v| v.workbook_id == id) {
         v.project_id = project_id.clone();
     }
     let w = site_workbook(st, &site, &id)?;
-    Ok(Reply::ok(workbook_el(st, w, true)))
+    Ok(Reply::ok(one_workbook(st, w)))
 }
 
 pub(crate) fn delete(st: &mut State, req: &Req) -> Result<Reply, ApiError> {
@@ -637,34 +660,44 @@ pub(crate) fn delete(st: &mut State, req: &Req) -> Result<Reply, ApiError> {
 
 pub(crate) fn views(st: &mut State, req: &Req) -> Result<Reply, ApiError> {
     let w = site_workbook(st, req.param(0), req.param(1))?;
-    let els = st
+    let view = st
         .views
         .iter()
         .filter(|v| v.workbook_id == w.id)
-        .map(view_summary_el);
-    Ok(Reply::ok(El::new("views").children(els)))
+        .map(view_summary)
+        .collect();
+    Ok(Reply::ok(TsResponse {
+        views: Some(Box::new(ViewListType { view })),
+        ..Default::default()
+    }))
 }
 
 pub(crate) fn connections(st: &mut State, req: &Req) -> Result<Reply, ApiError> {
     let w = site_workbook(st, req.param(0), req.param(1))?;
-    Ok(Reply::ok(
-        El::new("connections").children(w.connections.iter().map(connection_el)),
-    ))
+    Ok(Reply::ok(TsResponse {
+        connections: Some(Box::new(ConnectionListType {
+            connection: w.connections.clone(),
+        })),
+        ..Default::default()
+    }))
 }
 
-/// Applies a `<connection>` update body to a connection.
-pub(crate) fn apply_connection_update(c: &mut Connection, el: &El) {
-    if let Some(v) = el.get("serverAddress") {
-        c.server_address = v.to_string();
+/// Applies a `<connection>` update to a stored connection.
+pub(crate) fn apply_connection_update(c: &mut ConnectionType, from: &ConnectionType) {
+    if from.server_address.is_some() {
+        c.server_address = from.server_address.clone();
     }
-    if let Some(v) = el.get("serverPort") {
-        c.server_port = v.to_string();
+    if from.server_port.is_some() {
+        c.server_port = from.server_port;
     }
-    if let Some(v) = el.get("userName") {
-        c.user_name = v.to_string();
+    if from.user_name.is_some() {
+        c.user_name = from.user_name.clone();
     }
-    if let Some(v) = el.get("embedPassword") {
-        c.embed_password = parse_bool(v);
+    if from.embed_password.is_some() {
+        c.embed_password = from.embed_password;
+    }
+    if from.query_tagging_enabled.is_some() {
+        c.query_tagging_enabled = from.query_tagging_enabled;
     }
 }
 
@@ -676,7 +709,7 @@ pub(crate) fn update_connection(st: &mut State, req: &Req) -> Result<Reply, ApiE
         req.param(2).to_string(),
     );
     site_workbook(st, &site, &id)?;
-    let el = req.body_child("connection")?;
+    let from = need(req.ts_request()?.connection, "connection")?;
     let w = st
         .workbooks
         .get_mut(&id)
@@ -684,10 +717,13 @@ pub(crate) fn update_connection(st: &mut State, req: &Req) -> Result<Reply, ApiE
     let c = w
         .connections
         .iter_mut()
-        .find(|c| c.id == cid)
+        .find(|c| c.id.as_deref() == Some(cid.as_str()))
         .ok_or_else(|| ApiError::not_found(codes::CONNECTION_NOT_FOUND, "Connection", &cid))?;
-    apply_connection_update(c, &el);
-    Ok(Reply::ok(connection_el(c)))
+    apply_connection_update(c, &from);
+    Ok(Reply::ok(TsResponse {
+        connection: Some(Box::new(c.clone())),
+        ..Default::default()
+    }))
 }
 
 pub(crate) fn preview_image(st: &mut State, req: &Req) -> Result<Reply, ApiError> {
@@ -707,7 +743,7 @@ pub(crate) fn download(st: &mut State, req: &Req) -> Result<Reply, ApiError> {
         .map(|(_, e)| e)
         .unwrap_or("twbx");
     Ok(Reply::File {
-        filename: format!("{}.{ext}", w.name),
+        filename: format!("{}.{ext}", w.name()),
         content_type: "application/octet-stream",
         chunks: w.file.chunks.clone(),
     })
@@ -717,11 +753,13 @@ pub(crate) fn refresh(st: &mut State, req: &Req) -> Result<Reply, ApiError> {
     require_publisher(st, req)?;
     let site = req.param(0).to_string();
     let id = site_workbook(st, &site, req.param(1))?.id.clone();
-    let job = finished_job(st, &site, "RefreshExtract", Some(id), None);
-    Ok(Reply::Xml(
-        StatusCode::ACCEPTED,
-        El::new("tsResponse").child(job),
-    ))
+    Ok(Reply::accepted(finished_job(
+        st,
+        &site,
+        "RefreshExtract",
+        Some(id),
+        None,
+    )))
 }
 
 pub(crate) fn add_tags(st: &mut State, req: &Req) -> Result<Reply, ApiError> {
@@ -733,8 +771,11 @@ pub(crate) fn add_tags(st: &mut State, req: &Req) -> Result<Reply, ApiError> {
         .workbooks
         .get_mut(&id)
         .ok_or_else(|| ApiError::not_found(codes::WORKBOOK_NOT_FOUND, "Workbook", &id))?;
-    w.tags.extend(labels);
-    Ok(Reply::ok(tags_el(&w.tags)))
+    w.item.tags = tags_of(tag_list(&w.item.tags).into_iter().chain(labels));
+    Ok(Reply::ok(TsResponse {
+        tags: w.item.tags.clone().map(Box::new),
+        ..Default::default()
+    }))
 }
 
 pub(crate) fn delete_tag(st: &mut State, req: &Req) -> Result<Reply, ApiError> {
@@ -749,9 +790,13 @@ pub(crate) fn delete_tag(st: &mut State, req: &Req) -> Result<Reply, ApiError> {
         .workbooks
         .get_mut(&id)
         .ok_or_else(|| ApiError::not_found(codes::WORKBOOK_NOT_FOUND, "Workbook", &id))?;
-    if !w.tags.remove(&tag) {
+    let mut labels = tag_list(&w.item.tags);
+    let before = labels.len();
+    labels.retain(|l| *l != tag);
+    if labels.len() == before {
         return Err(ApiError::not_found(codes::TAG_NOT_FOUND, "Tag", &tag));
     }
+    w.item.tags = tags_of(labels);
     Ok(Reply::NoContent)
 }
 
