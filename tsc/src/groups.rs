@@ -87,6 +87,10 @@ impl GroupItem {
     }
 }
 
+pub(crate) fn extract_groups(ts: tsc_raw::TsResponse) -> Result<Vec<GroupItem>> {
+    extract_list(ts)
+}
+
 fn extract_list(ts: tsc_raw::TsResponse) -> Result<Vec<GroupItem>> {
     Ok(ts
         .groups

@@ -17,7 +17,7 @@ pub use tsc_raw::JobTypeType as JobType;
 
 use crate::convert::{dt, required};
 use crate::error::{Result, require_id};
-use crate::server::Server;
+use crate::server::{ApiVersion, Server};
 use crate::transport::ApiRequest;
 
 /// A background job (TSC's `JobItem`).
@@ -86,18 +86,20 @@ impl Server {
 }
 
 impl JobsEndpoint {
-    /// One job by LUID (TSC's `jobs.get_by_id`).
+    /// One job by LUID (TSC's `jobs.get_by_id`, REST API 2.6+).
     pub async fn get_by_id(&self, id: impl Into<String>) -> Result<JobItem> {
         let id = require_id("Job", &id.into())?;
-        let req = ApiRequest::get(self.server.site_path(&format!("jobs/{id}"))?);
+        let req = ApiRequest::get(self.server.site_path(&format!("jobs/{id}"))?)
+            .require_version("jobs.get_by_id", ApiVersion::new(2, 6));
         let ts = self.server.send(req).await?;
         Ok(JobItem::from_raw(required(ts.job, "job")?))
     }
 
-    /// Cancels a job (TSC's `jobs.cancel`).
+    /// Cancels a job (TSC's `jobs.cancel`, REST API 3.1+).
     pub async fn cancel(&self, id: impl Into<String>) -> Result<()> {
         let id = require_id("Job", &id.into())?;
-        let req = ApiRequest::put(self.server.site_path(&format!("jobs/{id}"))?);
+        let req = ApiRequest::put(self.server.site_path(&format!("jobs/{id}"))?)
+            .require_version("jobs.cancel", ApiVersion::new(3, 1));
         self.server.send_empty(req).await
     }
 

@@ -108,6 +108,7 @@
 //! | `server.users.get_by_id(id)` | [`UsersEndpoint::get_by_id`] |
 //! | `server.users.populate_favorites(item)` | [`UsersEndpoint::populate_favorites`]`(&mut item)` |
 //! | `server.users.populate_workbooks(item)` | [`UsersEndpoint::populate_workbooks`]`(&mut item)`; [`UsersEndpoint::workbooks`] for a page/stream |
+//! | `server.users.populate_groups(item)` | [`UsersEndpoint::populate_groups`]`(&mut item)`; [`UsersEndpoint::groups`] for a page/stream |
 //! | `server.users.remove(id, map_assets_to)` | [`UsersEndpoint::remove`], [`UsersEndpoint::remove_and_map_assets`] |
 //! | `server.users.update(item, password)` | [`UsersEndpoint::update`], [`UsersEndpoint::update_with_password`] |
 //! | `TSC.ViewItem` | [`ViewItem`] |

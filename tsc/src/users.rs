@@ -57,6 +57,9 @@ pub struct UserItem {
     pub workbooks: Option<Vec<WorkbookItem>>,
     /// Favorites, after [`UsersEndpoint::populate_favorites`] (`None`: not populated).
     pub favorites: Option<Favorites>,
+    /// Groups the user belongs to, after [`UsersEndpoint::populate_groups`] (`None`: not
+    /// populated).
+    pub groups: Option<Vec<crate::groups::GroupItem>>,
 }
 
 /// A user's favorites, by kind.
@@ -104,6 +107,7 @@ impl UserItem {
             language: u.language,
             workbooks: None,
             favorites: None,
+            groups: None,
         }
     }
 }
@@ -245,7 +249,7 @@ impl UsersEndpoint {
     }
 
     /// Removes a user and gives their content to `map_assets_to` (TSC's
-    /// `users.remove(id, map_assets_to)`, REST API 3.19+).
+    /// `users.remove(id, map_assets_to)`).
     pub async fn remove_and_map_assets(
         &self,
         id: impl Into<String>,
@@ -260,9 +264,7 @@ impl UsersEndpoint {
         let mut req = ApiRequest::delete(self.server.site_path(&format!("users/{id}"))?);
         if let Some(m) = map_to {
             require_id("User (map_assets_to)", &m)?;
-            req = req
-                .query("mapAssetsTo", m)
-                .require_version("users.remove with map_assets_to", ApiVersion::new(3, 19));
+            req = req.query("mapAssetsTo", m);
         }
         self.server.send_empty(req).await
     }
@@ -313,6 +315,22 @@ impl UsersEndpoint {
             }
         }
         item.favorites = Some(fav);
+        Ok(())
+    }
+
+    /// The groups of a user as a list builder (one page or a stream; REST API 3.7+).
+    pub fn groups(&self, user: &UserItem) -> List<crate::groups::GroupItem> {
+        let path = item_id("User", &user.id)
+            .and_then(|id| self.server.site_path(&format!("users/{id}/groups")));
+        List::new(&self.server, path, crate::groups::extract_groups)
+            .require_version("users.populate_groups", ApiVersion::new(3, 7))
+    }
+
+    /// Fetches every group of the user into `item.groups` (TSC's `users.populate_groups`,
+    /// REST API 3.7+).
+    pub async fn populate_groups(&self, item: &mut UserItem) -> Result<()> {
+        let groups = self.groups(item).into_stream().try_collect().await?;
+        item.groups = Some(groups);
         Ok(())
     }
 }

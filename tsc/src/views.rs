@@ -110,12 +110,12 @@ impl ViewsEndpoint {
         List::new(&self.server, self.server.site_path("views"), extract_list)
     }
 
-    /// One view by LUID (TSC's `views.get_by_id`, REST API 3.0+).
+    /// One view by LUID (TSC's `views.get_by_id`, REST API 3.1+).
     pub async fn get_by_id(&self, id: impl Into<String>) -> Result<ViewItem> {
         let id = id.into();
         let id = require_id("View", &id)?;
         let req = ApiRequest::get(self.server.site_path(&format!("views/{id}"))?)
-            .require_version("views.get_by_id", crate::ApiVersion::new(3, 0));
+            .require_version("views.get_by_id", crate::ApiVersion::new(3, 1));
         let ts = self.server.send(req).await?;
         Ok(ViewItem::from_raw(crate::convert::required(
             ts.view, "view",

@@ -922,3 +922,35 @@ async fn remaining_calls() {
     ));
     assert_eq!(requests(&mock).await.len(), 3);
 }
+
+#[tokio::test]
+async fn user_populate_groups() {
+    let body = fixture!("user_populate_groups.xml");
+    let (mock, server) = setup().await;
+    on(
+        &mock,
+        "GET",
+        "/api/3.19/sites/site-1/users/u1/groups",
+        xml(body),
+    )
+    .await;
+    let mut u = UserItem {
+        id: Some("u1".into()),
+        ..Default::default()
+    };
+    server.users().populate_groups(&mut u).await.unwrap();
+    let names: Vec<_> = u
+        .groups
+        .as_ref()
+        .unwrap()
+        .iter()
+        .map(|g| g.name.as_str())
+        .collect();
+    assert_eq!(names, vec!["All Users", "Another group", "TableauExample"]);
+    let req = only_request(&mock).await;
+    assert_auth(&req);
+    assert_eq!(req.url.query(), Some("pageNumber=1"));
+    server.set_version(tsc::ApiVersion::new(3, 6));
+    let err = server.users().populate_groups(&mut u).await.unwrap_err();
+    assert!(matches!(err, tsc::Error::VersionTooLow { .. }), "{err:?}");
+}
