@@ -93,6 +93,17 @@ pub enum Error {
         excerpt: String,
     },
 
+    /// A background job did not finish within the time allowed.
+    #[error(
+        "job {id} did not finish within {waited:?}; it may still be running: check it later with jobs().get_by_id"
+    )]
+    JobTimedOut {
+        /// The job's LUID.
+        id: String,
+        /// How long the client waited.
+        waited: std::time::Duration,
+    },
+
     /// A local file could not be read or written.
     #[error("{action} {path}: {source}")]
     Io {
@@ -375,7 +386,7 @@ pub enum InputError {
         path: PathBuf,
     },
 
-    /// The call needs credentials that the server does not hold.
+    /// Any other rejected input, described in the message.
     #[error("{0}")]
     Other(String),
 }

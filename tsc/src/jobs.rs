@@ -104,15 +104,30 @@ impl JobsEndpoint {
     }
 
     /// Polls a job until it finishes (TSC's `jobs.wait_for_job`), waiting 0.5 s doubling up to
-    /// 30 s between polls. Check `finish_code` of the result: 0 success, 1 failure, 2 cancelled.
+    /// 30 s between polls, for at most one hour ([`Error::JobTimedOut`](crate::Error::JobTimedOut)
+    /// after that). Check `finish_code` of the result: 0 success, 1 failure, 2 cancelled.
     pub async fn wait_for_job(&self, id: &str) -> Result<JobItem> {
+        self.wait_for_job_with_timeout(id, Duration::from_secs(3600))
+            .await
+    }
+
+    /// Like [`wait_for_job`](Self::wait_for_job) with a custom limit.
+    pub async fn wait_for_job_with_timeout(&self, id: &str, limit: Duration) -> Result<JobItem> {
+        let started = std::time::Instant::now();
         let mut delay = Duration::from_millis(500);
         loop {
             let job = self.get_by_id(id).await?;
             if job.is_finished() {
                 return Ok(job);
             }
-            tokio::time::sleep(delay).await;
+            let waited = started.elapsed();
+            if waited >= limit {
+                return Err(crate::Error::JobTimedOut {
+                    id: id.to_owned(),
+                    waited,
+                });
+            }
+            tokio::time::sleep(delay.min(limit - waited)).await;
             delay = (delay * 2).min(Duration::from_secs(30));
         }
     }

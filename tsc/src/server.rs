@@ -367,9 +367,9 @@ impl ServerBuilder {
         self
     }
 
-    /// Pins the REST API version (TSC's `server.version = "3.19"`). Pass `"3.19"` or an
-    /// [`ApiVersion`]; an unreadable string fails at [`ServerBuilder::build`]... so prefer
-    /// [`ServerBuilder::api_version`] with a typed value when the version is not a literal.
+    /// Pins the REST API version (TSC's `server.version = "3.19"`). A string that is not
+    /// `MAJOR.MINOR` makes [`ServerBuilder::build`] fail; use [`ServerBuilder::api_version`] for a
+    /// typed value.
     pub fn version(mut self, version: &str) -> Self {
         match version.parse() {
             Ok(v) => self.version = v,

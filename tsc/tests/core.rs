@@ -647,3 +647,38 @@ async fn list_filter_values_reach_the_server_encoded() {
     assert!(err.is_invalid_input(), "{err}");
     assert_eq!(requests(&mock).await.len(), 1);
 }
+
+#[tokio::test]
+async fn requests_go_through_the_configured_proxy() {
+    let proxy = wiremock::MockServer::start().await;
+    on(&proxy, "GET", "/api/3.19/serverInfo", xml(ts("<serverInfo><productVersion build=\"b\">2024.2</productVersion><restApiVersion>3.23</restApiVersion></serverInfo>"))).await;
+    let server = Server::builder("http://tableau.invalid")
+        .version("3.19")
+        .proxy(reqwest::Proxy::http(proxy.uri()).unwrap())
+        .retry_policy(RetryPolicy::none())
+        .build()
+        .unwrap();
+    let info = server.server_info().get().await.unwrap();
+    assert_eq!(info.rest_api_version, ApiVersion::new(3, 23));
+    let req = only_request(&proxy).await;
+    assert_eq!(req.headers.get("host").unwrap(), "tableau.invalid");
+}
+
+#[tokio::test]
+async fn waiting_for_a_job_is_bounded() {
+    let (mock, server) = setup().await;
+    on(
+        &mock,
+        "GET",
+        "/api/3.19/sites/site-1/jobs/j1",
+        xml(ts(r#"<job id="j1" type="RefreshExtract" progress="10"/>"#)),
+    )
+    .await;
+    let err = server
+        .jobs()
+        .wait_for_job_with_timeout("j1", Duration::from_millis(300))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::JobTimedOut { .. }), "{err:?}");
+    assert!(requests(&mock).await.len() >= 2);
+}
