@@ -15,7 +15,7 @@
 //! like the Python TSC) with `PUT fileUploads/{id}`, each a `multipart/mixed` body, then publishes
 //! with `uploadSessionId`. At most two chunks are in memory (the one being sent and the next one,
 //! read meanwhile). A chunk failing with a transient error (connect error, timeout, reset, HTTP
-//! 429/502/503/504) is sent again per the server's [`RetryPolicy`](crate::RetryPolicy) (or
+//! 429/502/503/504) is sent again per the server's [`RetryPolicy`] (or
 //! [`PublishWorkbook::chunk_retry_policy`]); any other error stops the publish and is returned.
 //!
 //! **Cancellation.** Everything happens inside the returned future, in order; dropping it
@@ -26,7 +26,7 @@
 //! use tsc::{PublishMode, WorkbookItem};
 //!
 //! # async fn demo(server: tsc::Server) -> tsc::Result<()> {
-//! let item = WorkbookItem::new("project-id");
+//! let item = WorkbookItem::new("project-id", "");
 //! let published = server
 //!     .workbooks()
 //!     .publish(item, "Sales.twbx", PublishMode::Overwrite)

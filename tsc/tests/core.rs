@@ -682,3 +682,24 @@ async fn waiting_for_a_job_is_bounded() {
     assert!(matches!(err, Error::JobTimedOut { .. }), "{err:?}");
     assert!(requests(&mock).await.len() >= 2);
 }
+
+#[tokio::test]
+async fn unreadable_sign_in_response_is_not_quoted() {
+    let mock = wiremock::MockServer::start().await;
+    on(
+        &mock,
+        "POST",
+        "/api/3.19/auth/signin",
+        ResponseTemplate::new(200)
+            .set_body_string("<tsResponse><credentials token=\"SECRET-TOKEN\"><site"),
+    )
+    .await;
+    let err = unsigned(&mock)
+        .auth()
+        .sign_in(TableauAuth::new("a", "b", ""))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::UnreadableResponse { .. }), "{err:?}");
+    let text = format!("{err} {err:?}");
+    assert!(!text.contains("SECRET-TOKEN"), "{text}");
+}

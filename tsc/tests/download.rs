@@ -391,8 +391,10 @@ async fn preview_images_are_returned_as_png_bytes() {
         .await;
     let server = server(&mock);
 
-    let mut wb = WorkbookItem::default();
-    wb.id = Some("wb-1".into());
+    let wb = WorkbookItem {
+        id: Some("wb-1".into()),
+        ..Default::default()
+    };
     assert_eq!(
         server
             .workbooks()
@@ -402,9 +404,11 @@ async fn preview_images_are_returned_as_png_bytes() {
         png
     );
 
-    let mut view = ViewItem::default();
-    view.id = Some("v-1".into());
-    view.workbook_id = Some("wb-1".into());
+    let mut view = ViewItem {
+        id: Some("v-1".into()),
+        workbook_id: Some("wb-1".into()),
+        ..Default::default()
+    };
     assert_eq!(
         server.views().populate_preview_image(&view).await.unwrap(),
         png

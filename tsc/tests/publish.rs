@@ -85,10 +85,12 @@ async fn single_request_workbook_publish_sends_tsc_shaped_multipart() {
     let dir = tempfile::tempdir().unwrap();
     let file = write_file(&dir, "Sales.twbx", b"PK\x03\x04 pretend zip");
 
-    let mut conn = ConnectionItem::default();
-    conn.server_address = Some("db.example.com".into());
-    conn.server_port = Some("5432".into());
-    conn.connection_credentials = Some(ConnectionCredentials::new("dbuser", "s3cret", true));
+    let conn = ConnectionItem {
+        server_address: Some("db.example.com".into()),
+        server_port: Some("5432".into()),
+        connection_credentials: Some(ConnectionCredentials::new("dbuser", "s3cret", true)),
+        ..Default::default()
+    };
     let mut item = WorkbookItem::new("p1", "");
     item.description = Some("Quarterly & <annual>".into());
     item.show_tabs = Some(true);
@@ -508,10 +510,9 @@ async fn bad_input_is_rejected_before_anything_is_sent() {
                 .datasources()
                 .publish(ds(), &tdsx, PublishMode::CreateNew)
                 .connection_credentials(ConnectionCredentials::new("u", "p", true))
-                .connection({
-                    let mut c = ConnectionItem::default();
-                    c.server_address = Some("db".into());
-                    c
+                .connection(ConnectionItem {
+                    server_address: Some("db".into()),
+                    ..Default::default()
                 })
                 .send()
                 .await

@@ -115,12 +115,15 @@ pub fn content(len: usize) -> Vec<u8> {
         .collect()
 }
 
+/// Content type and body of each accepted request.
+pub type Accepted = Arc<Mutex<Vec<(String, Vec<u8>)>>>;
+
 /// A responder that answers each call with the next template of a script (the last one
 /// repeats) and records the bodies of the calls answered with a 2xx.
 #[derive(Clone)]
 pub struct Scripted {
     pub script: Arc<Mutex<Vec<ResponseTemplate>>>,
-    pub accepted: Arc<Mutex<Vec<(String, Vec<u8>)>>>,
+    pub accepted: Accepted,
     pub statuses: Arc<Mutex<Vec<u16>>>,
 }
 
