@@ -315,6 +315,7 @@ impl AuthEndpoint {
     pub(crate) fn sign_in_request(&self, creds: &Credentials) -> Result<ApiRequest> {
         let mut req = ApiRequest::post(self.server.api_path("auth/signin"))
             .without_auth()
+            .secret_response()
             .xml(&creds.to_request()?)?;
         // Signing in has no side effect beyond a new session: safe to retry.
         req = req.idempotent(true);
@@ -373,6 +374,7 @@ impl AuthEndpoint {
             ..Default::default()
         };
         let req = ApiRequest::post(self.server.api_path("auth/switchSite"))
+            .secret_response()
             .xml(&body)?
             .require_version("switch_site", ApiVersion::new(2, 6));
         let ts = self.server.send(req).await?;

@@ -193,7 +193,9 @@ pub use retry::RetryPolicy;
 pub use schedules::{
     Every, ExecutionOrder, Interval, MonthDay, ScheduleItem, ScheduleType, SchedulesEndpoint,
 };
-pub use server::{ApiVersion, Server, ServerBuilder, Session};
+pub use server::{
+    ApiVersion, DEFAULT_API_VERSION, SCHEMA_API_VERSION, Server, ServerBuilder, Session, USER_AGENT,
+};
 pub use server_info::{ServerInfoEndpoint, ServerInfoItem};
 pub use sites::{AdminMode, SiteItem, SiteState, SitesEndpoint};
 pub use users::{AuthSetting, Favorites, SiteRole, UserItem, UsersEndpoint};

@@ -96,6 +96,8 @@ pub(crate) struct ApiRequest {
     pub(crate) timeout: Option<Option<Duration>>,
     /// Lowest API version supporting the call, with a description for the error.
     pub(crate) min_version: Option<(&'static str, ApiVersion)>,
+    /// The response carries a secret (sign-in): never quote it in errors.
+    pub(crate) secret_response: bool,
 }
 
 #[allow(dead_code)]
@@ -116,6 +118,7 @@ impl ApiRequest {
             idempotent,
             timeout: None,
             min_version: None,
+            secret_response: false,
         }
     }
 
@@ -227,6 +230,12 @@ impl ApiRequest {
         self
     }
 
+    /// The response holds a secret (a session token): errors never quote its body.
+    pub(crate) fn secret_response(mut self) -> Self {
+        self.secret_response = true;
+        self
+    }
+
     /// Path plus encoded query.
     pub(crate) fn path_and_query(&self) -> String {
         if self.query.is_empty() {
@@ -310,6 +319,7 @@ impl Server {
     pub(crate) async fn send(&self, req: ApiRequest) -> Result<tsc_raw::TsResponse> {
         let method = req.method.clone();
         let url = self.url_for(&req)?.to_string();
+        let secret = req.secret_response;
         let resp = self.send_raw(req).await?;
         let status = resp.status();
         let body = resp.text().await.map_err(|source| Error::Transport {
@@ -318,7 +328,22 @@ impl Server {
             url: url.clone(),
             source,
         })?;
-        parse_response(&method, &url, status, &body)
+        parse_response(&method, &url, status, &body).map_err(|e| match e {
+            Error::UnreadableResponse {
+                method,
+                url,
+                status,
+                message,
+                ..
+            } if secret => Error::UnreadableResponse {
+                method,
+                url,
+                status,
+                message,
+                excerpt: "[redacted: the response may hold a session token]".into(),
+            },
+            other => other,
+        })
     }
 
     /// Sends `req`; success status is all that matters.
