@@ -53,7 +53,9 @@ pub enum DownloadTarget {
     /// Exactly this file path (its folder must exist).
     File(PathBuf),
     /// A folder if the path is an existing directory or ends with a path separator, else a file
-    /// path. This is what a `&str`, `String`, `&Path` or `PathBuf` converts to.
+    /// path, which gets the server file's extension when it has none (`"out/sales"` ->
+    /// `out/sales.twbx`, as the Python TSC). This is what a `&str`, `String`, `&Path` or
+    /// `PathBuf` converts to.
     Auto(PathBuf),
 }
 
@@ -97,7 +99,14 @@ impl DownloadTarget {
                     .map(|m| m.is_dir())
                     .unwrap_or(false);
                 if !(looks_dir || is_dir) {
-                    return Ok(p.clone());
+                    // As the Python TSC: a path without extension gets the server file's one.
+                    let mut out = p.clone();
+                    if out.extension().is_none() {
+                        if let Some(ext) = Path::new(file_name).extension() {
+                            out.set_extension(ext);
+                        }
+                    }
+                    return Ok(out);
                 }
                 p.clone()
             }

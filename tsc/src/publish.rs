@@ -64,6 +64,9 @@ pub const DEFAULT_CHUNK_THRESHOLD: u64 = 64 * 1024 * 1024;
 /// Size of each appended chunk in an upload session (50 MiB, the Python TSC's default).
 pub const DEFAULT_CHUNK_SIZE: usize = 50 * 1024 * 1024;
 
+/// Most chunks Tableau accepts in one upload session ("A file is limited to 1000 blocks").
+pub const MAX_CHUNKS: u64 = 1000;
+
 /// Smallest accepted chunk size (1 byte: meant for tests; Tableau allows at most 1000 chunks).
 const MIN_CHUNK_SIZE: usize = 1;
 
@@ -221,6 +224,22 @@ impl PublishOptions {
                 chunk_size = self.chunk_size,
                 "publishing through an upload session"
             );
+            let chunks = file
+                .size
+                .div_ceil(self.chunk_size.max(MIN_CHUNK_SIZE) as u64);
+            if chunks > MAX_CHUNKS {
+                return Err(InputError::Invalid {
+                    what: "chunk size",
+                    reason: format!(
+                        "{} bytes in chunks of {} bytes make {chunks} chunks, but Tableau accepts \
+                         at most {MAX_CHUNKS} per upload; raise chunk_size to at least {} bytes",
+                        file.size,
+                        self.chunk_size,
+                        file.size.div_ceil(MAX_CHUNKS)
+                    ),
+                }
+                .into());
+            }
             let session = self.upload(server, &file, tracker.clone()).await?;
             let body = self
                 .body()?

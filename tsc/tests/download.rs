@@ -430,3 +430,37 @@ async fn preview_images_are_returned_as_png_bytes() {
     assert!(err.is_invalid_input(), "{err}");
     assert_eq!(mock.received_requests().await.unwrap().len(), 2);
 }
+
+#[tokio::test]
+async fn a_file_path_without_extension_gets_the_server_files_extension() {
+    let mock = MockServer::start().await;
+    mount_content(
+        &mock,
+        "workbooks",
+        "wb-1",
+        content_response(
+            Some("attachment; filename=\"Server Name.twbx\""),
+            "application/octet-stream",
+            b"x",
+        ),
+    )
+    .await;
+    let server = server(&mock);
+    let dir = tempfile::tempdir().unwrap();
+    let path = server
+        .workbooks()
+        .download("wb-1", dir.path().join("mine"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(path, dir.path().join("mine.twbx"));
+    // a missing folder given with a trailing separator is created
+    let sub = format!("{}/new/", dir.path().display());
+    let path = server
+        .workbooks()
+        .download("wb-1", sub.as_str())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(path, dir.path().join("new").join("Server Name.twbx"));
+}

@@ -642,3 +642,22 @@ async fn a_server_error_on_single_publish_is_returned_as_the_tableau_error() {
     assert!(err.is_conflict());
     assert_eq!(err.code(), Some("409004"));
 }
+
+#[tokio::test]
+async fn more_than_1000_chunks_is_rejected_before_sending() {
+    let mock = MockServer::start().await;
+    let server = server(&mock);
+    let dir = tempfile::tempdir().unwrap();
+    let file = write_file(&dir, "w.twbx", &content(2001));
+    let err = server
+        .workbooks()
+        .publish(WorkbookItem::new("p1", ""), &file, PublishMode::CreateNew)
+        .chunk_size(2)
+        .chunk_threshold(0)
+        .send()
+        .await
+        .unwrap_err();
+    assert!(err.is_invalid_input(), "{err}");
+    assert!(err.to_string().contains("at least 3 bytes"), "{err}");
+    assert!(mock.received_requests().await.unwrap().is_empty());
+}
