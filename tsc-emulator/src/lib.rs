@@ -432,25 +432,29 @@ fn content_disposition(filename: &str) -> HeaderValue {
     HeaderValue::from_str(&value).unwrap_or_else(|_| HeaderValue::from_static("attachment"))
 }
 
-/// A body that sends the first half of `chunks` and then fails, which makes hyper abort the
-/// connection mid-body.
+/// A body that sends the first half of `chunks`, waits until that has been flushed, then fails,
+/// which makes hyper abort the connection mid-body.
 fn dropped_body(chunks: Vec<Bytes>) -> Body {
+    use futures::StreamExt;
     let total: usize = chunks.iter().map(Bytes::len).sum();
     let mut budget = total / 2;
-    let mut out: Vec<Result<Bytes, std::io::Error>> = Vec::new();
+    let mut sent: Vec<Result<Bytes, std::io::Error>> = Vec::new();
     for c in chunks {
         if budget == 0 {
             break;
         }
         let take = c.len().min(budget);
-        out.push(Ok(c.slice(..take)));
+        sent.push(Ok(c.slice(..take)));
         budget -= take;
     }
-    out.push(Err(std::io::Error::new(
-        std::io::ErrorKind::ConnectionAborted,
-        "fault injection: connection dropped",
-    )));
-    Body::from_stream(futures::stream::iter(out))
+    let fail = futures::stream::once(async {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        Err(std::io::Error::new(
+            std::io::ErrorKind::ConnectionAborted,
+            "fault injection: connection dropped",
+        ))
+    });
+    Body::from_stream(futures::stream::iter(sent).chain(fail))
 }
 
 fn to_response(reply: Reply, fault: Option<Fire>) -> Response<Body> {

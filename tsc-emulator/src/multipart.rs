@@ -43,7 +43,7 @@ fn find(hay: &[u8], needle: &[u8], from: usize) -> Option<usize> {
 }
 
 fn header_param(value: &str, name: &str) -> Option<String> {
-    value.split(';').skip(1).find_map(|p| {
+    value.split(';').find_map(|p| {
         let (k, v) = p.split_once('=')?;
         if k.trim().eq_ignore_ascii_case(name) {
             Some(v.trim().trim_matches('"').to_string())
@@ -115,6 +115,7 @@ pub(crate) fn parse(body: &Bytes, boundary: &str) -> Result<Vec<Part>, String> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
 

@@ -271,7 +271,7 @@ fn matches(v: &Val, f: &FilterExpr) -> bool {
             Val::List(l) => l.iter().any(|x| f.values.contains(x)),
             other => {
                 let t = other.as_text();
-                f.values.iter().any(|x| *x == t)
+                f.values.contains(&t)
             }
         },
         Op::Has => match v {
@@ -423,6 +423,7 @@ macro_rules! select {
 pub(crate) use select;
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
 

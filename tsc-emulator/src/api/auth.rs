@@ -252,6 +252,7 @@ pub(crate) fn current_session(st: &mut State, req: &Req) -> Result<Reply, ApiErr
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
 
