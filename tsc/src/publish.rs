@@ -185,25 +185,33 @@ impl PublishOptions {
         self.check_text()?;
         let xml = payload_xml(self.kind, &self.payload);
 
-        let mut req = ApiRequest::post(server.site_path(self.kind.endpoint())?)
-            .query(self.kind.type_param(), file.extension.clone());
+        let mut query: Vec<(String, String)> =
+            vec![(self.kind.type_param().into(), file.extension.clone())];
         if let Some(param) = self.kind.mode_param(self.mode) {
-            req = req.query(param, "true");
+            query.push((param.into(), "true".into()));
         }
         if as_job {
-            req = req
-                .query("asJob", "true")
-                .require_version("publishing as a job", crate::ApiVersion::new(3, 0));
+            query.push(("asJob".into(), "true".into()));
         }
         if self.skip_connection_check && self.kind == PublishKind::Workbook {
-            req = req.query("skipConnectionCheck", "true");
+            query.push(("skipConnectionCheck".into(), "true".into()));
         }
+        let endpoint = self.kind.endpoint();
+        let base = |query: &[(String, String)]| -> Result<ApiRequest> {
+            let mut req = ApiRequest::post(server.site_path(endpoint)?)
+                .query_pairs(query.to_vec())
+                .no_timeout();
+            if as_job {
+                req = req.require_version("publishing as a job", crate::ApiVersion::new(3, 0));
+            }
+            Ok(req)
+        };
         let tracker = self
             .progress
             .clone()
             .map(|f| ProgressTracker::new(f, 0, file.size));
 
-        let req = if file.size < self.threshold {
+        let ts = if file.size < self.threshold {
             tracing::info!(file = %file.path.display(), size = file.size, "publishing in one request");
             let body = self
                 .body()?
@@ -216,7 +224,15 @@ impl PublishOptions {
                     0,
                     file.size,
                 );
-            stream_request(req, body, tracker.clone())
+            // The body is re-read from disk if the session expired and a re-sign-in is possible.
+            send_with_reauth(server, || {
+                Ok(stream_request(
+                    base(&query)?,
+                    body.clone(),
+                    tracker.as_ref().map(|t| t.rebased(0)),
+                ))
+            })
+            .await?
         } else {
             tracing::info!(
                 file = %file.path.display(),
@@ -250,9 +266,9 @@ impl PublishOptions {
                 path: file.path.clone(),
                 source: e,
             })?);
-            req.query("uploadSessionId", session).bytes(ct, data)
+            query.push(("uploadSessionId".into(), session));
+            server.send(base(&query)?.bytes(ct, data)).await?
         };
-        let ts = server.send(req.no_timeout()).await?;
         if let Some(t) = &tracker {
             t.report(file.size);
         }
@@ -345,13 +361,15 @@ impl PublishOptions {
                     "application/octet-stream",
                     chunk.clone(),
                 );
-            let req = stream_request(
-                ApiRequest::put(path.to_owned()),
-                body,
-                tracker.map(|t| t.rebased(offset)),
-            )
-            .no_timeout();
-            match server.send(req).await {
+            let req = || {
+                Ok(stream_request(
+                    ApiRequest::put(path.to_owned()),
+                    body.clone(),
+                    tracker.map(|t| t.rebased(offset)),
+                )
+                .no_timeout())
+            };
+            match send_with_reauth(server, req).await {
                 Ok(_) => return Ok(()),
                 Err(e) if is_transient(&e) => match policy.delay(retry, None) {
                     Some(delay) => {
@@ -363,6 +381,29 @@ impl PublishOptions {
                 },
                 Err(e) => return Err(e),
             }
+        }
+    }
+}
+
+/// Sends a request built by `build`; when the session expired (401002) and the server may sign
+/// in again, signs in and sends a freshly built request once more. Streaming bodies cannot be
+/// replayed by the transport, but a publish body can be rebuilt from the file on disk.
+async fn send_with_reauth(
+    server: &Server,
+    build: impl Fn() -> Result<ApiRequest>,
+) -> Result<tsc_raw::TsResponse> {
+    let mut reauthed = false;
+    loop {
+        let token = server.current_session().map(|s| s.token.clone());
+        match server.send(build()?).await {
+            Err(e) if e.is_session_expired() && !reauthed && server.inner.auto_reauth => {
+                let Some(t) = token else { return Err(e) };
+                if !server.reauthenticate(t).await? {
+                    return Err(e);
+                }
+                reauthed = true;
+            }
+            other => return other,
         }
     }
 }

@@ -661,3 +661,54 @@ async fn more_than_1000_chunks_is_rejected_before_sending() {
     assert!(err.to_string().contains("at least 3 bytes"), "{err}");
     assert!(mock.received_requests().await.unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn an_expired_session_is_renewed_and_the_file_sent_again() {
+    let mock = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/api/3.19/auth/signin"))
+        .respond_with(xml(format!(
+            "<tsResponse {NS}><credentials token=\"fresh-token\"><site id=\"{SITE}\" contentUrl=\"\"/><user id=\"user-1\"/></credentials></tsResponse>"
+        )))
+        .expect(1)
+        .mount(&mock)
+        .await;
+    let recorder = Scripted::new(vec![
+        (
+            401,
+            tableau_error(
+                401,
+                "401002",
+                "Unauthorized Access",
+                "Invalid authentication credentials were provided.",
+            ),
+        ),
+        (201, workbook_response("wb-9", "a")),
+    ]);
+    Mock::given(method("POST"))
+        .and(path(site_path("workbooks")))
+        .respond_with(recorder.clone())
+        .expect(2)
+        .mount(&mock)
+        .await;
+    let server = server(&mock);
+    server.set_credentials(tsc::TableauAuth::new("admin", "admin", ""));
+    let dir = tempfile::tempdir().unwrap();
+    let data = content(5000);
+    let file = write_file(&dir, "a.twbx", &data);
+    let wb = server
+        .workbooks()
+        .publish(WorkbookItem::new("p1", ""), &file, PublishMode::CreateNew)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wb.id.as_deref(), Some("wb-9"));
+    let reqs = mock.received_requests().await.unwrap();
+    let publishes: Vec<_> = reqs
+        .iter()
+        .filter(|r| r.url.path().ends_with("/workbooks"))
+        .collect();
+    assert_eq!(header(publishes[1], "x-tableau-auth"), "fresh-token");
+    let (ct, body) = recorder.accepted.lock().unwrap()[0].clone();
+    assert_eq!(parse_multipart(&ct, &body)[1].body, data);
+}
