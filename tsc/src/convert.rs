@@ -2,7 +2,7 @@
 
 use time::OffsetDateTime;
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 /// A `tsc_raw::DateTime` as `OffsetDateTime`; an unparsable value becomes `None`.
 pub(crate) fn dt(d: Option<tsc_raw::DateTime>) -> Option<OffsetDateTime> {
@@ -38,22 +38,6 @@ pub(crate) fn owner_ref(id: &Option<String>) -> Option<tsc_raw::UserType> {
         id: Some(id.clone()),
         ..Default::default()
     })
-}
-
-/// The error for a response that lacks the element a call returns.
-pub(crate) fn missing(what: &str) -> Error {
-    Error::UnreadableResponse {
-        method: http::Method::GET,
-        url: String::new(),
-        status: http::StatusCode::OK,
-        message: format!("the response has no <{what}> element"),
-        excerpt: String::new(),
-    }
-}
-
-/// Takes a required element out of a response.
-pub(crate) fn required<B: Unbox<T>, T>(v: Option<B>, what: &str) -> Result<T> {
-    v.map(Unbox::unbox).ok_or_else(|| missing(what))
 }
 
 /// Rejects XML-unsafe control characters in text sent to the server.

@@ -15,7 +15,7 @@
 use time::OffsetDateTime;
 
 use crate::connections::ConnectionItem;
-use crate::convert::{check_text, dt, owner_ref, project_ref, required, str_bool, tags};
+use crate::convert::{check_text, dt, owner_ref, project_ref, str_bool, tags};
 use crate::error::{Result, item_id, require_id};
 use crate::pagination::List;
 use crate::server::Server;
@@ -160,11 +160,11 @@ impl DatasourcesEndpoint {
         let id = id.into();
         let id = require_id("Datasource", &id)?;
         let req = ApiRequest::get(self.server.site_path(&format!("datasources/{id}"))?);
-        let ts = self.server.send(req).await?;
-        Ok(DatasourceItem::from_raw(required(
-            ts.datasource,
-            "datasource",
-        )?))
+        let raw = self
+            .server
+            .send_expect(req, "datasource", |ts| ts.datasource)
+            .await?;
+        Ok(DatasourceItem::from_raw(raw))
     }
 
     pub(crate) fn update_request(&self, item: &DatasourceItem) -> Result<ApiRequest> {
@@ -179,11 +179,11 @@ impl DatasourcesEndpoint {
     /// Updates name, description, certification, encryption, project and owner (TSC's
     /// `datasources.update`; without id: "Datasource item missing ID").
     pub async fn update(&self, item: &DatasourceItem) -> Result<DatasourceItem> {
-        let ts = self.server.send(self.update_request(item)?).await?;
-        Ok(DatasourceItem::from_raw(required(
-            ts.datasource,
-            "datasource",
-        )?))
+        let raw = self
+            .server
+            .send_expect(self.update_request(item)?, "datasource", |ts| ts.datasource)
+            .await?;
+        Ok(DatasourceItem::from_raw(raw))
     }
 
     /// Deletes a data source (TSC's `datasources.delete`; empty id: "Datasource ID undefined").
@@ -224,10 +224,10 @@ impl DatasourcesEndpoint {
                 .site_path(&format!("datasources/{id}/connections/{cid}"))?,
         )
         .xml(&body)?;
-        let ts = self.server.send(req).await?;
-        Ok(ConnectionItem::from_raw(required(
-            ts.connection,
-            "connection",
-        )?))
+        let raw = self
+            .server
+            .send_expect(req, "connection", |ts| ts.connection)
+            .await?;
+        Ok(ConnectionItem::from_raw(raw))
     }
 }

@@ -21,7 +21,7 @@ use futures::TryStreamExt;
 
 pub use tsc_raw::ImportDirectiveGrantLicenseMode as LicenseMode;
 
-use crate::convert::{check_text, required};
+use crate::convert::check_text;
 use crate::error::{InputError, Result, item_id, require_id};
 use crate::jobs::JobItem;
 use crate::pagination::List;
@@ -142,8 +142,11 @@ impl GroupsEndpoint {
 
     /// Creates a local group (TSC's `groups.create`).
     pub async fn create(&self, item: &GroupItem) -> Result<GroupItem> {
-        let ts = self.server.send(self.create_request(item)?).await?;
-        Ok(GroupItem::from_raw(required(ts.group, "group")?))
+        let raw = self
+            .server
+            .send_expect(self.create_request(item)?, "group", |ts| ts.group)
+            .await?;
+        Ok(GroupItem::from_raw(raw))
     }
 
     fn import_raw(item: &GroupItem, site_role: Option<SiteRole>) -> Result<tsc_raw::GroupType> {
@@ -186,21 +189,21 @@ impl GroupsEndpoint {
     /// Imports a group from Active Directory and waits for the import (TSC's
     /// `groups.create_AD_group(group, asJob=False)`). Needs `domain_name` and `minimum_site_role`.
     pub async fn create_ad_group(&self, item: &GroupItem) -> Result<GroupItem> {
-        let ts = self
+        let raw = self
             .server
-            .send(self.create_ad_request(item, false)?)
+            .send_expect(self.create_ad_request(item, false)?, "group", |ts| ts.group)
             .await?;
-        Ok(GroupItem::from_raw(required(ts.group, "group")?))
+        Ok(GroupItem::from_raw(raw))
     }
 
     /// Starts an Active Directory import as a background job (TSC's
     /// `groups.create_AD_group(group, asJob=True)`).
     pub async fn create_ad_group_as_job(&self, item: &GroupItem) -> Result<JobItem> {
-        let ts = self
+        let raw = self
             .server
-            .send(self.create_ad_request(item, true)?)
+            .send_expect(self.create_ad_request(item, true)?, "job", |ts| ts.job)
             .await?;
-        Ok(JobItem::from_raw(required(ts.job, "job")?))
+        Ok(JobItem::from_raw(raw))
     }
 
     pub(crate) fn update_request(
@@ -235,11 +238,15 @@ impl GroupsEndpoint {
         item: &GroupItem,
         default_site_role: Option<SiteRole>,
     ) -> Result<GroupItem> {
-        let ts = self
+        let raw = self
             .server
-            .send(self.update_request(item, default_site_role)?)
+            .send_expect(
+                self.update_request(item, default_site_role)?,
+                "group",
+                |ts| ts.group,
+            )
             .await?;
-        let mut g = GroupItem::from_raw(required(ts.group, "group")?);
+        let mut g = GroupItem::from_raw(raw);
         if g.id.is_none() {
             g.id = item.id.clone();
         }
@@ -277,11 +284,15 @@ impl GroupsEndpoint {
         group: &GroupItem,
         user_id: impl Into<String>,
     ) -> Result<UserItem> {
-        let ts = self
+        let raw = self
             .server
-            .send(self.add_user_request(group, &user_id.into())?)
+            .send_expect(
+                self.add_user_request(group, &user_id.into())?,
+                "user",
+                |ts| ts.user,
+            )
             .await?;
-        Ok(UserItem::from_raw(required(ts.user, "user")?))
+        Ok(UserItem::from_raw(raw))
     }
 
     /// Removes a user from a group (TSC's `groups.remove_user`). The group needs an id, not its

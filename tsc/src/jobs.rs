@@ -15,7 +15,7 @@ use time::OffsetDateTime;
 
 pub use tsc_raw::JobTypeType as JobType;
 
-use crate::convert::{dt, required};
+use crate::convert::dt;
 use crate::error::{Result, require_id};
 use crate::server::{ApiVersion, Server};
 use crate::transport::ApiRequest;
@@ -91,8 +91,8 @@ impl JobsEndpoint {
         let id = require_id("Job", &id.into())?;
         let req = ApiRequest::get(self.server.site_path(&format!("jobs/{id}"))?)
             .require_version("jobs.get_by_id", ApiVersion::new(2, 6));
-        let ts = self.server.send(req).await?;
-        Ok(JobItem::from_raw(required(ts.job, "job")?))
+        let raw = self.server.send_expect(req, "job", |ts| ts.job).await?;
+        Ok(JobItem::from_raw(raw))
     }
 
     /// Cancels a job (TSC's `jobs.cancel`, REST API 3.1+).

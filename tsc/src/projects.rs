@@ -16,7 +16,7 @@ use time::OffsetDateTime;
 
 pub use tsc_raw::ProjectContentPermissions as ContentPermissions;
 
-use crate::convert::{check_text, dt, owner_ref, required};
+use crate::convert::{check_text, dt, owner_ref};
 use crate::error::{InputError, Result, item_id, require_id};
 use crate::pagination::List;
 use crate::server::Server;
@@ -166,14 +166,22 @@ impl ProjectsEndpoint {
 
     /// Creates a project (TSC's `projects.create`). Returns it with its id.
     pub async fn create(&self, item: &ProjectItem) -> Result<ProjectItem> {
-        let ts = self.server.send(self.create_request(item, false)?).await?;
-        Ok(ProjectItem::from_raw(required(ts.project, "project")?))
+        let raw = self
+            .server
+            .send_expect(self.create_request(item, false)?, "project", |ts| {
+                ts.project
+            })
+            .await?;
+        Ok(ProjectItem::from_raw(raw))
     }
 
     /// Creates a project with Tableau's sample workbooks in it (`publishSamples=true`).
     pub async fn create_with_samples(&self, item: &ProjectItem) -> Result<ProjectItem> {
-        let ts = self.server.send(self.create_request(item, true)?).await?;
-        Ok(ProjectItem::from_raw(required(ts.project, "project")?))
+        let raw = self
+            .server
+            .send_expect(self.create_request(item, true)?, "project", |ts| ts.project)
+            .await?;
+        Ok(ProjectItem::from_raw(raw))
     }
 
     pub(crate) fn update_request(&self, item: &ProjectItem) -> Result<ApiRequest> {
@@ -188,8 +196,11 @@ impl ProjectsEndpoint {
     /// Updates name, description, content permissions, parent and owner (TSC's
     /// `projects.update`; without id: "Project item missing ID").
     pub async fn update(&self, item: &ProjectItem) -> Result<ProjectItem> {
-        let ts = self.server.send(self.update_request(item)?).await?;
-        Ok(ProjectItem::from_raw(required(ts.project, "project")?))
+        let raw = self
+            .server
+            .send_expect(self.update_request(item)?, "project", |ts| ts.project)
+            .await?;
+        Ok(ProjectItem::from_raw(raw))
     }
 
     /// Deletes a project and everything in it (TSC's `projects.delete`; empty id: "Project ID

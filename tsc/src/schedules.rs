@@ -28,7 +28,7 @@ use time::{OffsetDateTime, Time, Weekday};
 pub use tsc_raw::ScheduleExecutionOrder as ExecutionOrder;
 pub use tsc_raw::ScheduleTypeType as ScheduleType;
 
-use crate::convert::{check_text, dt, required};
+use crate::convert::{check_text, dt};
 use crate::error::{InputError, Result, item_id, require_id};
 use crate::pagination::List;
 use crate::server::{ApiVersion, Server};
@@ -430,8 +430,11 @@ impl SchedulesEndpoint {
         let id = require_id("Schedule", &id.into())?;
         let req = ApiRequest::get(self.path(&format!("schedules/{id}"))?)
             .require_version("schedules.get_by_id", ApiVersion::new(3, 8));
-        let ts = self.server.send(req).await?;
-        Ok(ScheduleItem::from_raw(required(ts.schedule, "schedule")?))
+        let raw = self
+            .server
+            .send_expect(req, "schedule", |ts| ts.schedule)
+            .await?;
+        Ok(ScheduleItem::from_raw(raw))
     }
 
     pub(crate) fn create_request(&self, item: &ScheduleItem) -> Result<ApiRequest> {
@@ -446,8 +449,11 @@ impl SchedulesEndpoint {
 
     /// Creates a schedule (TSC's `schedules.create`).
     pub async fn create(&self, item: &ScheduleItem) -> Result<ScheduleItem> {
-        let ts = self.server.send(self.create_request(item)?).await?;
-        Ok(ScheduleItem::from_raw(required(ts.schedule, "schedule")?))
+        let raw = self
+            .server
+            .send_expect(self.create_request(item)?, "schedule", |ts| ts.schedule)
+            .await?;
+        Ok(ScheduleItem::from_raw(raw))
     }
 
     pub(crate) fn update_request(&self, item: &ScheduleItem) -> Result<ApiRequest> {
@@ -463,8 +469,11 @@ impl SchedulesEndpoint {
 
     /// Updates a schedule (TSC's `schedules.update`; without id: "Schedule item missing ID").
     pub async fn update(&self, item: &ScheduleItem) -> Result<ScheduleItem> {
-        let ts = self.server.send(self.update_request(item)?).await?;
-        Ok(ScheduleItem::from_raw(required(ts.schedule, "schedule")?))
+        let raw = self
+            .server
+            .send_expect(self.update_request(item)?, "schedule", |ts| ts.schedule)
+            .await?;
+        Ok(ScheduleItem::from_raw(raw))
     }
 
     /// Deletes a schedule (TSC's `schedules.delete`).

@@ -18,7 +18,7 @@ use std::fmt;
 
 pub use tsc_raw::SiteAdminMode as AdminMode;
 
-use crate::convert::{check_text, required, seg};
+use crate::convert::{check_text, seg};
 use crate::error::{InputError, Result, item_id, require_id};
 use crate::pagination::List;
 use crate::server::Server;
@@ -202,8 +202,8 @@ impl SitesEndpoint {
     }
 
     async fn get_one(&self, req: ApiRequest) -> Result<SiteItem> {
-        let ts = self.server.send(req).await?;
-        Ok(SiteItem::from_raw(required(ts.site, "site")?))
+        let raw = self.server.send_expect(req, "site", |ts| ts.site).await?;
+        Ok(SiteItem::from_raw(raw))
     }
 
     /// One site by LUID (TSC's `sites.get_by_id`; empty id: "Site ID undefined").

@@ -346,6 +346,32 @@ impl Server {
         })
     }
 
+    /// Sends `req` and takes the element the call returns (`what`, e.g. `"workbook"`) out of the
+    /// response; a response without it is [`Error::UnreadableResponse`].
+    pub(crate) async fn send_expect<B, T>(
+        &self,
+        req: ApiRequest,
+        what: &'static str,
+        pick: impl FnOnce(tsc_raw::TsResponse) -> Option<B>,
+    ) -> Result<T>
+    where
+        B: crate::convert::Unbox<T>,
+    {
+        let method = req.method.clone();
+        let url = self.url_for(&req)?.to_string();
+        let ts = self.send(req).await?;
+        match pick(ts) {
+            Some(b) => Ok(b.unbox()),
+            None => Err(Error::UnreadableResponse {
+                method,
+                url,
+                status: StatusCode::OK,
+                message: format!("the response has no <{what}> element"),
+                excerpt: String::new(),
+            }),
+        }
+    }
+
     /// Sends `req`; success status is all that matters.
     pub(crate) async fn send_empty(&self, req: ApiRequest) -> Result<()> {
         let resp = self.send_raw(req).await?;

@@ -18,7 +18,7 @@ use time::OffsetDateTime;
 pub use tsc_raw::SiteRoleType as SiteRole;
 pub use tsc_raw::SiteUserAuthSettingType as AuthSetting;
 
-use crate::convert::{check_text, dt, required};
+use crate::convert::{check_text, dt};
 use crate::datasources::DatasourceItem;
 use crate::error::{InputError, Result, item_id, require_id};
 use crate::pagination::List;
@@ -149,8 +149,8 @@ impl UsersEndpoint {
         let id = id.into();
         let id = require_id("User", &id)?;
         let req = ApiRequest::get(self.server.site_path(&format!("users/{id}"))?);
-        let ts = self.server.send(req).await?;
-        Ok(UserItem::from_raw(required(ts.user, "user")?))
+        let raw = self.server.send_expect(req, "user", |ts| ts.user).await?;
+        Ok(UserItem::from_raw(raw))
     }
 
     pub(crate) fn add_request(&self, item: &UserItem) -> Result<ApiRequest> {
@@ -179,8 +179,11 @@ impl UsersEndpoint {
 
     /// Adds a user to the site (TSC's `users.add`). Needs a name and a site role.
     pub async fn add(&self, item: &UserItem) -> Result<UserItem> {
-        let ts = self.server.send(self.add_request(item)?).await?;
-        Ok(UserItem::from_raw(required(ts.user, "user")?))
+        let raw = self
+            .server
+            .send_expect(self.add_request(item)?, "user", |ts| ts.user)
+            .await?;
+        Ok(UserItem::from_raw(raw))
     }
 
     pub(crate) fn update_request(
@@ -228,11 +231,11 @@ impl UsersEndpoint {
     }
 
     async fn update_inner(&self, item: &UserItem, password: Option<&str>) -> Result<UserItem> {
-        let ts = self
+        let raw = self
             .server
-            .send(self.update_request(item, password)?)
+            .send_expect(self.update_request(item, password)?, "user", |ts| ts.user)
             .await?;
-        let mut updated = UserItem::from_raw(required(ts.user, "user")?);
+        let mut updated = UserItem::from_raw(raw);
         // The update response omits the id and name; keep what the caller had.
         if updated.id.is_none() {
             updated.id = item.id.clone();

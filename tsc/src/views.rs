@@ -116,9 +116,7 @@ impl ViewsEndpoint {
         let id = require_id("View", &id)?;
         let req = ApiRequest::get(self.server.site_path(&format!("views/{id}"))?)
             .require_version("views.get_by_id", crate::ApiVersion::new(3, 1));
-        let ts = self.server.send(req).await?;
-        Ok(ViewItem::from_raw(crate::convert::required(
-            ts.view, "view",
-        )?))
+        let raw = self.server.send_expect(req, "view", |ts| ts.view).await?;
+        Ok(ViewItem::from_raw(raw))
     }
 }

@@ -184,11 +184,11 @@ impl WorkbooksEndpoint {
     /// (TSC: "Workbook ID undefined").
     pub async fn get_by_id(&self, id: impl Into<String>) -> Result<WorkbookItem> {
         let req = self.get_by_id_request(&id.into())?;
-        let ts = self.server.send(req).await?;
-        Ok(WorkbookItem::from_raw(crate::convert::required(
-            ts.workbook,
-            "workbook",
-        )?))
+        let raw = self
+            .server
+            .send_expect(req, "workbook", |ts| ts.workbook)
+            .await?;
+        Ok(WorkbookItem::from_raw(raw))
     }
 
     pub(crate) fn update_request(&self, item: &WorkbookItem) -> Result<ApiRequest> {
@@ -203,11 +203,11 @@ impl WorkbooksEndpoint {
     /// Updates name, description, show tabs, project and owner of a workbook that has an id
     /// (TSC's `workbooks.update`; without id: "Workbook item missing ID").
     pub async fn update(&self, item: &WorkbookItem) -> Result<WorkbookItem> {
-        let ts = self.server.send(self.update_request(item)?).await?;
-        Ok(WorkbookItem::from_raw(crate::convert::required(
-            ts.workbook,
-            "workbook",
-        )?))
+        let raw = self
+            .server
+            .send_expect(self.update_request(item)?, "workbook", |ts| ts.workbook)
+            .await?;
+        Ok(WorkbookItem::from_raw(raw))
     }
 
     pub(crate) fn delete_request(&self, id: &str) -> Result<ApiRequest> {
@@ -286,13 +286,14 @@ impl WorkbooksEndpoint {
         item: &WorkbookItem,
         connection: &ConnectionItem,
     ) -> Result<ConnectionItem> {
-        let ts = self
+        let raw = self
             .server
-            .send(self.update_connection_request(item, connection)?)
+            .send_expect(
+                self.update_connection_request(item, connection)?,
+                "connection",
+                |ts| ts.connection,
+            )
             .await?;
-        Ok(ConnectionItem::from_raw(crate::convert::required(
-            ts.connection,
-            "connection",
-        )?))
+        Ok(ConnectionItem::from_raw(raw))
     }
 }

@@ -496,3 +496,33 @@ async fn views_list_with_usage_and_get_by_id() {
     );
     assert_eq!(v.tags, vec!["t"]);
 }
+
+#[tokio::test]
+async fn response_without_the_expected_element_is_unreadable() {
+    let (mock, server) = setup().await;
+    on(
+        &mock,
+        "PUT",
+        &format!("/api/3.19/sites/site-1/workbooks/{WB}"),
+        xml(ts("")),
+    )
+    .await;
+    let item = WorkbookItem {
+        id: Some(WB.into()),
+        name: "x".into(),
+        ..Default::default()
+    };
+    match server.workbooks().update(&item).await.unwrap_err() {
+        tsc::Error::UnreadableResponse {
+            method,
+            url,
+            message,
+            ..
+        } => {
+            assert_eq!(method, http::Method::PUT);
+            assert!(url.ends_with(&format!("/workbooks/{WB}")), "{url}");
+            assert!(message.contains("<workbook>"), "{message}");
+        }
+        other => panic!("{other:?}"),
+    }
+}
