@@ -22,6 +22,8 @@
 //!
 //! // Send
 //! let ts: tsc_raw::TsResponse = server.send(req).await?;      // parsed body
+//! let wb: tsc_raw::WorkbookType =                             // one element, or UnreadableResponse
+//!     server.send_expect(req, "workbook", |ts| ts.workbook).await?;
 //! server.send_empty(req).await?;                              // success, body ignored
 //! let resp: reqwest::Response = server.send_raw(req).await?;  // 2xx only; stream it yourself
 //!
