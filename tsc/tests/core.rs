@@ -703,3 +703,39 @@ async fn unreadable_sign_in_response_is_not_quoted() {
     let text = format!("{err} {err:?}");
     assert!(!text.contains("SECRET-TOKEN"), "{text}");
 }
+
+#[tokio::test]
+async fn connection_dropped_mid_request_is_retried_for_get() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let served = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let count = served.clone();
+    tokio::spawn(async move {
+        loop {
+            let (mut sock, _) = listener.accept().await.unwrap();
+            let n = count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let mut buf = vec![0u8; 4096];
+            let _ = sock.read(&mut buf).await;
+            if n == 0 {
+                // Drop the connection without answering: a reset from the client's view.
+                drop(sock);
+                continue;
+            }
+            let body = "<tsResponse><serverInfo><productVersion build=\"b\">2024.2</productVersion><restApiVersion>3.23</restApiVersion></serverInfo></tsResponse>";
+            let resp = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: application/xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            sock.write_all(resp.as_bytes()).await.unwrap();
+        }
+    });
+    let server = Server::builder(format!("http://{addr}"))
+        .version("3.19")
+        .retry_policy(RetryPolicy::default().initial_backoff(Duration::from_millis(1)))
+        .build()
+        .unwrap();
+    let info = server.server_info().get().await.unwrap();
+    assert_eq!(info.rest_api_version, ApiVersion::new(3, 23));
+    assert_eq!(served.load(std::sync::atomic::Ordering::SeqCst), 2);
+}
