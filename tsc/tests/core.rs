@@ -739,3 +739,39 @@ async fn connection_dropped_mid_request_is_retried_for_get() {
     assert_eq!(info.rest_api_version, ApiVersion::new(3, 23));
     assert_eq!(served.load(std::sync::atomic::Ordering::SeqCst), 2);
 }
+
+#[tokio::test]
+async fn connection_dropped_after_a_post_was_sent_is_not_retried() {
+    use tokio::io::AsyncReadExt;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let served = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let count = served.clone();
+    tokio::spawn(async move {
+        loop {
+            let (mut sock, _) = listener.accept().await.unwrap();
+            count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let mut buf = vec![0u8; 4096];
+            let _ = sock.read(&mut buf).await;
+            drop(sock);
+        }
+    });
+    let server = Server::builder(format!("http://{addr}"))
+        .version("3.19")
+        .retry_policy(RetryPolicy::default().initial_backoff(Duration::from_millis(1)))
+        .build()
+        .unwrap();
+    server.resume_session(tsc::Session {
+        token: tsc::AuthToken::new("t"),
+        site_id: "s".into(),
+        site_content_url: String::new(),
+        user_id: "u".into(),
+    });
+    let err = server
+        .projects()
+        .create(&tsc::ProjectItem::new("p"))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Transport { .. }), "{err:?}");
+    assert_eq!(served.load(std::sync::atomic::Ordering::SeqCst), 1);
+}
