@@ -540,6 +540,60 @@ fn to_response(reply: Reply, fault: Option<Fire>) -> Response<Body> {
     }
 }
 
+/// Reads a request body into one buffer, sized from `Content-Length` up front so that each byte
+/// is copied once (a 1 GiB publish needs 1 GiB, not 2).
+async fn read_body(body: Body, max: usize, hint: Option<usize>) -> Result<Bytes, ApiError> {
+    use futures::StreamExt;
+    let too_large = || {
+        ApiError::new(
+            413,
+            codes::BAD_REQUEST,
+            "Payload Too Large",
+            format!(
+                "The request body is larger than the {max} bytes the emulator accepts; publish in chunks."
+            ),
+        )
+    };
+    if hint.is_some_and(|h| h > max) {
+        return Err(too_large());
+    }
+    let mut stream = body.into_data_stream();
+    let mut first: Option<Bytes> = None;
+    let mut buf: Option<bytes::BytesMut> = None;
+    while let Some(frame) = stream.next().await {
+        let frame = frame.map_err(|e| {
+            ApiError::bad_request(format!(
+                "The request body could not be read ({e}); the connection may have dropped."
+            ))
+        })?;
+        // A body that arrives in one frame is kept as it is, without a copy.
+        match (&mut buf, first.take()) {
+            (None, None) => first = Some(frame),
+            (None, Some(prev)) => {
+                let mut b =
+                    bytes::BytesMut::with_capacity(hint.unwrap_or(0).max(prev.len() + frame.len()));
+                b.extend_from_slice(&prev);
+                b.extend_from_slice(&frame);
+                buf = Some(b);
+            }
+            (Some(b), _) => b.extend_from_slice(&frame),
+        }
+        let len = buf
+            .as_ref()
+            .map(|b| b.len())
+            .or(first.as_ref().map(|f| f.len()))
+            .unwrap_or(0);
+        if len > max {
+            return Err(too_large());
+        }
+    }
+    Ok(match (buf, first) {
+        (Some(b), _) => b.freeze(),
+        (None, Some(f)) => f,
+        (None, None) => Bytes::new(),
+    })
+}
+
 fn is_version(s: &str) -> bool {
     let mut parts = s.split('.');
     let ok =
@@ -565,19 +619,14 @@ async fn handle(
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
     }
-    let body = match axum::body::to_bytes(body, shared.max_body).await {
+    let hint = parts
+        .headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    let body = match read_body(body, shared.max_body, hint).await {
         Ok(b) => b,
-        Err(e) => {
-            let e = ApiError::new(
-                413,
-                codes::BAD_REQUEST,
-                "Payload Too Large",
-                format!(
-                    "The request body could not be read ({e}); it may be larger than the emulator accepts."
-                ),
-            );
-            return error_response(&e);
-        }
+        Err(e) => return error_response(&e),
     };
     if let Some(Fire::Throttle {
         status,

@@ -140,6 +140,7 @@ const ROUTES: &[(&str, &str, Handler)] = &[
         "sites/:site/users/:id/workbooks",
         people::user_workbooks,
     ),
+    ("GET", "sites/:site/favorites/:id", people::user_favorites),
     // groups
     ("GET", "sites/:site/groups", people::list_groups),
     ("POST", "sites/:site/groups", people::create_group),

@@ -264,6 +264,15 @@ pub(crate) fn user_workbooks(st: &mut State, req: &Req) -> Result<Reply, ApiErro
     }))
 }
 
+/// A user's favorites: the emulator keeps none, so the list is empty.
+pub(crate) fn user_favorites(st: &mut State, req: &Req) -> Result<Reply, ApiError> {
+    site_user(st, req.param(0), req.param(1))?;
+    Ok(Reply::ok(TsResponse {
+        favorites: Some(Box::new(tsc_raw::FavoriteListType::default())),
+        ..Default::default()
+    }))
+}
+
 // ---------------------------------------------------------------------------------------------
 // groups
 
