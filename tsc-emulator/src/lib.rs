@@ -1,52 +1,94 @@
 //! An in-memory, stateful emulator of the Tableau Server REST API, for tests, examples and
 //! trying automation without a Tableau Server.
 //!
-//! It answers every endpoint the `tsc` client uses (and what the Python TSC needs for the same
-//! tasks): `serverinfo`; sign-in with a password, a personal access token or a JWT, sign-out and
-//! switch site; sites, projects, users, groups and membership, workbooks (views, connections,
-//! preview images, downloads, tags, refresh), data sources, views, schedules, extract tasks, jobs,
-//! upload sessions and `multipart/mixed` publishing. Lists page (`pageSize` up to 1000,
-//! `pageNumber`), filter (`filter=name:eq:x,ownerName:in:[a,b]`, operators `eq cieq gt gte lt lte
-//! in has`, `*` wildcards in `eq`), sort (`sort=name:asc,createdAt:desc`) and select `fields`.
-//! Errors carry Tableau's HTTP status and `<error code><summary/><detail/></error>` body (see
-//! [`codes`] for the codes). Responses carry `xmlns="http://tableau.com/api"`.
+//! State is kept as `tsc-raw` types (`UserType`, `WorkbookType`, ...); request bodies are read
+//! with `TsRequest::from_xml` and every answer is written with `TsResponse::to_xml`, so answers
+//! carry `xmlns="http://tableau.com/api"` as a real server's do.
 //!
 //! Built-in accounts: user `admin` / password `admin` (server administrator), personal access
 //! token `admin-pat` / `admin-pat-secret`, and JWTs whose `sub` claim names a user (signatures
-//! are not checked). The default site has the content URL `""`.
+//! are not checked). The default site has the content URL `""` and, like every site, a
+//! `default` project and an `All Users` group.
 //!
-//! Faults ([`Faults`]) are injected deterministically: latency, 429/503 with `Retry-After`,
-//! token expiry after N requests or T seconds, connections dropped halfway through a body, and
-//! malformed XML.
-//!
-//! # Example
+//! # Using it in tests
 //!
 //! ```
+//! use std::time::Duration;
 //! use tsc_emulator::{Emulator, Faults};
 //!
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), tsc_emulator::Error> {
+//! // A free port on 127.0.0.1, 250 users and 20 workbooks (deterministic ids for a given seed).
 //! let emulator = Emulator::builder().seed_users(250).seed_workbooks(20).start().await?;
-//! let url = emulator.base_url(); // e.g. "http://127.0.0.1:41234"
+//! let url = emulator.base_url(); // "http://127.0.0.1:PORT": give this to your client
 //! assert!(url.starts_with("http://127.0.0.1:"));
+//! assert_eq!(emulator.api_version(), "3.28"); // URLs are /api/{version}/...
 //! assert_eq!(emulator.counts().workbooks, 20);
 //!
-//! // Make every 2nd request to a workbook URL answer 503 with `Retry-After: 1`.
+//! // A user who can sign in with a password, for permission tests.
+//! emulator.add_user("viewer", "secret", "Viewer");
+//!
+//! // Every 2nd request to a workbook URL answers 503 with `Retry-After: 1` ...
 //! emulator.set_faults(
-//!     Faults::default().throttle(503, 0.5, std::time::Duration::from_secs(1)).only_paths_containing("/workbooks"),
+//!     Faults::default().throttle(503, 0.5, Duration::from_secs(1)).only_paths_containing("/workbooks"),
 //! );
-//! // Or fault just the next request:
-//! emulator.throttle_next(1, 429, std::time::Duration::from_secs(0));
+//! // ... or fault just the next requests.
+//! emulator.throttle_next(2, 429, Duration::from_secs(0));
+//! emulator.drop_next(1); // the next response is cut off halfway through its body
+//! emulator.malformed_next(1); // the next XML response is not well-formed
+//! emulator.expire_all_tokens(); // the next call with any token gets 401002
+//! emulator.set_faults(Faults::default()); // back to normal (queued one-shot faults stay queued)
 //! # Ok(())
 //! # }
 //! // The server stops when `emulator` is dropped.
 //! ```
 //!
+//! With the `tsc` client: `tsc::Server::builder(emulator.base_url())`, then sign in with
+//! `admin`/`admin` or the PAT `admin-pat`/`admin-pat-secret` on site `""`.
+//!
+//! # What it answers
+//!
+//! Under `/api/{MAJOR.MINOR}/` (any version):
+//!
+//! | Area | Routes |
+//! |------|--------|
+//! | server | `GET serverinfo` (no token needed), `GET sessions/current` |
+//! | auth | `POST auth/signin` (password, PAT, JWT; 401001 on bad credentials), `POST auth/signout`, `POST auth/switchSite` |
+//! | sites | `GET/POST sites`, `GET/PUT/DELETE sites/{id}` (`?key=name\|contentUrl` too) |
+//! | projects | `GET/POST sites/{site}/projects`, `PUT/DELETE .../projects/{id}` (deleting removes children and their content) |
+//! | users | `GET/POST .../users`, `GET/PUT/DELETE .../users/{id}`, `GET .../users/{id}/groups`, `GET .../users/{id}/workbooks`, `GET .../favorites/{id}` |
+//! | groups | `GET/POST .../groups`, `PUT/DELETE .../groups/{id}`, `GET/POST .../groups/{id}/users` (one `<user>` or bulk `<users>`), `PUT .../groups/{id}/users/remove`, `DELETE .../groups/{id}/users/{user}` |
+//! | workbooks | `GET .../workbooks`, `POST .../workbooks` (publish), `GET/PUT/DELETE .../workbooks/{id}`, `.../views`, `.../connections`, `PUT .../connections/{id}`, `.../previewImage`, `.../views/{view}/previewImage`, `.../content`, `POST .../refresh`, `PUT .../tags`, `DELETE .../tags/{tag}` |
+//! | data sources | the same shapes under `.../datasources` (publish, connections, content, refresh, tags) |
+//! | views | `GET .../views`, `GET .../views/{id}`, `.../image`, `.../previewImage`, `.../data`, `.../pdf`, tags |
+//! | uploads | `POST .../fileUploads`, `PUT .../fileUploads/{id}` (`multipart/mixed` with a `tableau_file` part) |
+//! | schedules | `GET/POST schedules`, `GET/PUT/DELETE schedules/{id}`, `PUT .../schedules/{id}/workbooks`, `PUT .../schedules/{id}/datasources`, `GET .../tasks/extractRefreshes` |
+//! | jobs | `GET .../jobs`, `GET .../jobs/{id}`, `PUT .../jobs/{id}` (cancel) |
+//!
+//! Publishing takes `multipart/mixed` with `request_payload` plus `tableau_workbook` /
+//! `tableau_datasource`, or `?uploadSessionId=` after appending chunks to an upload session;
+//! `overwrite=true`, `append=true` and `asJob=true` behave as on Tableau. Files are kept in memory
+//! as the chunks they arrived in; downloads stream them back with
+//! `Content-Disposition: attachment; filename="..."` (plus `filename*=UTF-8''...` for non-ASCII
+//! names).
+//!
+//! Lists page (`pageSize` 1 to 1000, default 100; `pageNumber` from 1, past the last page is
+//! 400006), filter (`filter=name:eq:x,ownerName:in:[a,b]`; operators `eq cieq gt gte lt lte in
+//! has`; `*` wildcards in `eq`), sort (`sort=name:asc,createdAt:desc`) and select `fields`
+//! (`_all_`, `_default_` or a list). An unknown filter or sort field is 400065.
+//!
+//! Errors answer with Tableau's HTTP status and `<error code><summary/><detail/></error>`; the
+//! codes are in [`codes`]. A missing token is 401000, an unknown, signed-out or expired one
+//! 401002; a token used on another site's URL 403014; a role that may not do something 403000;
+//! unknown URLs 404034 and a wrong method 405000. Nothing a client sends makes it panic.
+//!
 //! # Binary
 //!
 //! `cargo run --release -p tsc-emulator -- --port 0 --seed-users 100000` prints
 //! `listening on http://127.0.0.1:PORT` as its first line and serves until interrupted.
-//! `--help` lists the fault options.
+//! `--help` lists the options: `--seed-users`, `--seed-workbooks`, `--seed`, `--latency-ms`,
+//! `--throttle-rate`/`--throttle-status`/`--retry-after`, `--token-ttl-requests`,
+//! `--token-ttl-secs`, `--drop-rate`, `--malformed-rate`, `--fault-path`, `--api-version`.
 
 mod api;
 mod error;

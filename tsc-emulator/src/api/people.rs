@@ -257,7 +257,10 @@ pub(crate) fn user_workbooks(st: &mut State, req: &Req) -> Result<Reply, ApiErro
             workbook: paged
                 .items
                 .iter()
-                .map(|w| super::workbooks::workbook_out(st_ref, w, false, &p.fields))
+                .map(|w| {
+                    let views = super::workbooks::views_of(st_ref, &w.id);
+                    super::workbooks::workbook_out(st_ref, w, &views, false, &p.fields)
+                })
                 .collect(),
         })),
         ..Default::default()

@@ -107,11 +107,11 @@ pub(crate) fn view_summary(v: &View) -> ViewType {
 pub(crate) fn workbook_out(
     st: &State,
     w: &Workbook,
+    views: &[&View],
     with_views: bool,
     fields: &Option<Vec<String>>,
 ) -> WorkbookType {
     let mut item = w.item.clone();
-    let views: Vec<&View> = st.views.iter().filter(|v| v.workbook_id == w.id).collect();
     item.project = Some(ProjectType {
         id: s(w.project_id()),
         name: st
@@ -136,7 +136,7 @@ pub(crate) fn workbook_out(
     item.tags = Some(item.tags.unwrap_or_default());
     if with_views {
         item.views = Some(ViewListType {
-            view: views.into_iter().map(view_summary).collect(),
+            view: views.iter().map(|v| view_summary(v)).collect(),
         });
     }
     select!(item, fields, WorkbookType, {
@@ -145,6 +145,23 @@ pub(crate) fn workbook_out(
         "sheetCount" => sheet_count, "defaultViewId" => default_view_id, "encryptExtracts" => encrypt_extracts,
         "project" => project, "owner" => owner, "tags" => tags, "views" => views, "hasExtracts" => has_extracts,
     })
+}
+
+/// The views of every workbook, built once per listing (instead of a scan per workbook).
+pub(crate) fn views_by_workbook(st: &State) -> std::collections::HashMap<&str, Vec<&View>> {
+    let mut map: std::collections::HashMap<&str, Vec<&View>> = std::collections::HashMap::new();
+    for v in st.views.iter() {
+        map.entry(v.workbook_id.as_str()).or_default().push(v);
+    }
+    map
+}
+
+/// The views of one workbook.
+pub(crate) fn views_of<'a>(st: &'a State, workbook_id: &str) -> Vec<&'a View> {
+    st.views
+        .iter()
+        .filter(|v| v.workbook_id == workbook_id)
+        .collect()
 }
 
 pub(crate) fn workbook_field(st: &State, w: &Workbook, f: &str) -> Option<Val> {
@@ -196,13 +213,20 @@ pub(crate) fn list(st: &mut State, req: &Req) -> Result<Reply, ApiError> {
     let st_ref: &State = st;
     let items = st_ref.workbooks.iter().filter(|w| w.site_id == site);
     let paged = apply(items, &p, |w, f| workbook_field(st_ref, w, f))?;
+    let index = views_by_workbook(st_ref);
     Ok(Reply::ok(TsResponse {
         pagination: paged.pagination(),
         workbooks: Some(Box::new(WorkbookListType {
             workbook: paged
                 .items
                 .iter()
-                .map(|w| workbook_out(st_ref, w, false, &p.fields))
+                .map(|w| {
+                    let views = index
+                        .get(w.id.as_str())
+                        .map(Vec::as_slice)
+                        .unwrap_or_default();
+                    workbook_out(st_ref, w, views, false, &p.fields)
+                })
                 .collect(),
         })),
         ..Default::default()
@@ -211,7 +235,13 @@ pub(crate) fn list(st: &mut State, req: &Req) -> Result<Reply, ApiError> {
 
 fn one_workbook(st: &State, w: &Workbook) -> TsResponse {
     TsResponse {
-        workbook: Some(Box::new(workbook_out(st, w, true, &None))),
+        workbook: Some(Box::new(workbook_out(
+            st,
+            w,
+            &views_of(st, &w.id),
+            true,
+            &None,
+        ))),
         ..Default::default()
     }
 }
