@@ -2,10 +2,8 @@
 //! site and signing out, against the emulator.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use tsc::{
-    Error, JwtAuth, PersonalAccessTokenAuth, SiteItem, SiteRole, TableauAuth, UserItem,
-};
-use tsc_e2e::harness::{self, ADMIN_PAT_NAME, ADMIN_PAT_SECRET, ADMIN_PASSWORD, ADMIN_USER};
+use tsc::{Error, JwtAuth, PersonalAccessTokenAuth, SiteItem, SiteRole, TableauAuth, UserItem};
+use tsc_e2e::harness::{self, ADMIN_PASSWORD, ADMIN_PAT_NAME, ADMIN_PAT_SECRET, ADMIN_USER};
 use tsc_emulator::Emulator;
 
 /// A JWT with `sub` = `user` (the emulator does not check signatures).
@@ -63,14 +61,22 @@ async fn personal_access_token_sign_in_is_the_same_user() {
 
     let session = server
         .auth()
-        .sign_in(PersonalAccessTokenAuth::new(ADMIN_PAT_NAME, ADMIN_PAT_SECRET, ""))
+        .sign_in(PersonalAccessTokenAuth::new(
+            ADMIN_PAT_NAME,
+            ADMIN_PAT_SECRET,
+            "",
+        ))
         .await
         .unwrap();
 
     assert_eq!(Some(session.user_id), by_password.user_id());
     assert_eq!(session.site_id, emulator.default_site_id());
     let page = server.projects().list().send().await.unwrap();
-    assert!(page.items.iter().any(|p| p.name.eq_ignore_ascii_case("default")));
+    assert!(
+        page.items
+            .iter()
+            .any(|p| p.name.eq_ignore_ascii_case("default"))
+    );
 }
 
 #[tokio::test]
@@ -88,7 +94,11 @@ async fn tokens_and_passwords_of_added_users_work() {
     assert_eq!(s.user_id, id);
     let s = server
         .auth()
-        .sign_in(PersonalAccessTokenAuth::new("dana-ci", "dana-ci-secret", ""))
+        .sign_in(PersonalAccessTokenAuth::new(
+            "dana-ci",
+            "dana-ci-secret",
+            "",
+        ))
         .await
         .unwrap();
     assert_eq!(s.user_id, id);

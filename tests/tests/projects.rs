@@ -92,7 +92,11 @@ async fn projects_with_parents_crud() {
     let children_id = children[0].id.clone().unwrap();
     server
         .workbooks()
-        .publish(WorkbookItem::new(&children_id, "Ledger"), &path, PublishMode::CreateNew)
+        .publish(
+            WorkbookItem::new(&children_id, "Ledger"),
+            &path,
+            PublishMode::CreateNew,
+        )
         .send()
         .await
         .unwrap();

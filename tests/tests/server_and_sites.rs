@@ -7,7 +7,11 @@ use tsc_emulator::Emulator;
 
 #[tokio::test]
 async fn server_info_needs_no_sign_in_and_sets_the_version() {
-    let emulator = Emulator::builder().api_version("3.21").start().await.unwrap();
+    let emulator = Emulator::builder()
+        .api_version("3.21")
+        .start()
+        .await
+        .unwrap();
     let server = Server::new(emulator.base_url()).unwrap();
 
     let version = server.use_server_version().await.unwrap();
@@ -28,7 +32,10 @@ async fn sites_crud() {
     let all = server.sites().list().send().await.unwrap();
     assert_eq!(all.pagination.total_available, 1);
     assert_eq!(all.items[0].content_url, "");
-    assert_eq!(all.items[0].id.as_deref(), Some(emulator.default_site_id().as_str()));
+    assert_eq!(
+        all.items[0].id.as_deref(),
+        Some(emulator.default_site_id().as_str())
+    );
 
     let created = server
         .sites()
@@ -99,6 +106,9 @@ async fn site_input_is_checked_before_sending() {
         Some(InputError::UserQuotaWithContentOnly)
     ));
     let err = server.sites().get_by_id("").await.unwrap_err();
-    assert!(matches!(err.input_error(), Some(InputError::EmptyId { .. })));
+    assert!(matches!(
+        err.input_error(),
+        Some(InputError::EmptyId { .. })
+    ));
     assert_eq!(emulator.request_count(), before, "nothing was sent");
 }

@@ -87,7 +87,11 @@ async fn users_crud_and_password() {
         .await
         .unwrap();
     assert_eq!(
-        found.items.iter().map(|u| u.name.as_str()).collect::<Vec<_>>(),
+        found
+            .items
+            .iter()
+            .map(|u| u.name.as_str())
+            .collect::<Vec<_>>(),
         ["gina"]
     );
 
@@ -120,7 +124,13 @@ async fn user_workbooks_favorites_and_asset_mapping() {
         .collect();
     names.sort();
     assert_eq!(names, ["Henry A", "Henry B"]);
-    let page = server.users().workbooks(&henry_id).page_size(1).send().await.unwrap();
+    let page = server
+        .users()
+        .workbooks(&henry_id)
+        .page_size(1)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(page.items.len(), 1);
     assert_eq!(page.pagination.total_available, 2);
 
@@ -154,7 +164,11 @@ async fn groups_and_membership() {
         ids.push(u.id.unwrap());
     }
 
-    let mut group = server.groups().create(&GroupItem::new("Analysts")).await.unwrap();
+    let mut group = server
+        .groups()
+        .create(&GroupItem::new("Analysts"))
+        .await
+        .unwrap();
     let gid = group.id.clone().unwrap();
     assert_eq!(group.name, "Analysts");
     let err = server
@@ -169,18 +183,37 @@ async fn groups_and_membership() {
         assert_eq!(added.id.as_deref(), Some(id.as_str()));
     }
     // Adding a member twice is a conflict.
-    let err = server.groups().add_user(&group, ids[0].as_str()).await.unwrap_err();
+    let err = server
+        .groups()
+        .add_user(&group, ids[0].as_str())
+        .await
+        .unwrap_err();
     assert!(err.is_conflict(), "{err:?}");
 
     server.groups().populate_users(&mut group).await.unwrap();
-    let mut members: Vec<_> = group.users.iter().flatten().map(|u| u.name.clone()).collect();
+    let mut members: Vec<_> = group
+        .users
+        .iter()
+        .flatten()
+        .map(|u| u.name.clone())
+        .collect();
     members.sort();
     assert_eq!(members, ["ivy", "jack", "kim"]);
-    let page = server.groups().users(&group).page_size(2).send().await.unwrap();
+    let page = server
+        .groups()
+        .users(&group)
+        .page_size(2)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(page.items.len(), 2);
     assert_eq!(page.pagination.total_available, 3);
 
-    server.groups().remove_user(&group, ids[1].as_str()).await.unwrap();
+    server
+        .groups()
+        .remove_user(&group, ids[1].as_str())
+        .await
+        .unwrap();
     let left: Vec<String> = server
         .groups()
         .users(&group)
@@ -219,7 +252,10 @@ async fn groups_and_membership() {
         .into_iter()
         .map(|g| g.name)
         .collect();
-    assert!(listed.contains(&"Senior analysts".to_string()), "{listed:?}");
+    assert!(
+        listed.contains(&"Senior analysts".to_string()),
+        "{listed:?}"
+    );
 
     let groups_before = emulator.counts().groups;
     server.groups().delete(&gid).await.unwrap();
@@ -254,6 +290,10 @@ async fn active_directory_group_import_as_job() {
     let mut item = GroupItem::active_directory("Sales APAC", "example.com");
     item.minimum_site_role = Some(SiteRole::Viewer);
     let job = server.groups().create_ad_group_as_job(&item).await.unwrap();
-    let done = server.jobs().wait_for_job(job.id.as_deref().unwrap()).await.unwrap();
+    let done = server
+        .jobs()
+        .wait_for_job(job.id.as_deref().unwrap())
+        .await
+        .unwrap();
     assert_eq!(done.finish_code, Some(0));
 }

@@ -6,8 +6,8 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use tsc::{
-    ConnectionCredentials, ConnectionItem, DownloadTarget, Field, Filter, InputError,
-    PublishMode, Secret, Server, Sort, WorkbookItem,
+    ConnectionCredentials, ConnectionItem, DownloadTarget, Field, Filter, InputError, PublishMode,
+    Secret, Server, Sort, WorkbookItem,
 };
 use tsc_e2e::{harness, twbx};
 
@@ -39,7 +39,11 @@ async fn publish_get_update_delete() {
 
     let published = server
         .workbooks()
-        .publish(WorkbookItem::new(&project_id, ""), &path, PublishMode::CreateNew)
+        .publish(
+            WorkbookItem::new(&project_id, ""),
+            &path,
+            PublishMode::CreateNew,
+        )
         .description("Numbers")
         .show_tabs(true)
         .send()
@@ -64,14 +68,22 @@ async fn publish_get_update_delete() {
     // Publishing the same name again: CreateNew conflicts, Overwrite replaces in place.
     let err = server
         .workbooks()
-        .publish(WorkbookItem::new(&project_id, ""), &path, PublishMode::CreateNew)
+        .publish(
+            WorkbookItem::new(&project_id, ""),
+            &path,
+            PublishMode::CreateNew,
+        )
         .send()
         .await
         .unwrap_err();
     assert!(err.is_conflict(), "{err:?}");
     let again = server
         .workbooks()
-        .publish(WorkbookItem::new(&project_id, ""), &path, PublishMode::Overwrite)
+        .publish(
+            WorkbookItem::new(&project_id, ""),
+            &path,
+            PublishMode::Overwrite,
+        )
         .send()
         .await
         .unwrap();
@@ -90,8 +102,22 @@ async fn publish_get_update_delete() {
     assert_eq!(got.description.as_deref(), Some("Final numbers"));
 
     server.workbooks().delete(&id).await.unwrap();
-    assert!(server.workbooks().get_by_id(&id).await.unwrap_err().is_not_found());
-    assert!(server.workbooks().delete(&id).await.unwrap_err().is_not_found());
+    assert!(
+        server
+            .workbooks()
+            .get_by_id(&id)
+            .await
+            .unwrap_err()
+            .is_not_found()
+    );
+    assert!(
+        server
+            .workbooks()
+            .delete(&id)
+            .await
+            .unwrap_err()
+            .is_not_found()
+    );
     assert_eq!(emulator.counts().workbooks, 0);
     assert_eq!(emulator.counts().views, 0);
 }
@@ -104,7 +130,11 @@ async fn plain_twb_and_input_checks() {
     twbx::write_twb(&twb, &["One"]).unwrap();
     let wb = server
         .workbooks()
-        .publish(WorkbookItem::new("", "Plain workbook"), &twb, PublishMode::CreateNew)
+        .publish(
+            WorkbookItem::new("", "Plain workbook"),
+            &twb,
+            PublishMode::CreateNew,
+        )
         .send()
         .await
         .unwrap();
@@ -117,7 +147,13 @@ async fn plain_twb_and_input_checks() {
         .send()
         .await
         .unwrap_err();
-    assert!(matches!(err.input_error(), Some(InputError::PublishModeNotAllowed { .. })), "{err:?}");
+    assert!(
+        matches!(
+            err.input_error(),
+            Some(InputError::PublishModeNotAllowed { .. })
+        ),
+        "{err:?}"
+    );
     let csv = dir.path().join("data.csv");
     std::fs::write(&csv, "a,b\n").unwrap();
     let err = server
@@ -126,14 +162,27 @@ async fn plain_twb_and_input_checks() {
         .send()
         .await
         .unwrap_err();
-    assert!(matches!(err.input_error(), Some(InputError::UnsupportedFileType { .. })), "{err:?}");
+    assert!(
+        matches!(
+            err.input_error(),
+            Some(InputError::UnsupportedFileType { .. })
+        ),
+        "{err:?}"
+    );
     let err = server
         .workbooks()
-        .publish(WorkbookItem::new("", ""), dir.path().join("missing.twbx"), PublishMode::CreateNew)
+        .publish(
+            WorkbookItem::new("", ""),
+            dir.path().join("missing.twbx"),
+            PublishMode::CreateNew,
+        )
         .send()
         .await
         .unwrap_err();
-    assert!(matches!(err.input_error(), Some(InputError::FileNotFound { .. })), "{err:?}");
+    assert!(
+        matches!(err.input_error(), Some(InputError::FileNotFound { .. })),
+        "{err:?}"
+    );
     assert_eq!(emulator.request_count(), before, "nothing was sent");
 }
 
@@ -160,10 +209,17 @@ async fn chunked_publish_reports_progress_and_stores_every_byte() {
     assert_eq!(wb.name, "Big");
     // initiate + 3 chunks (256 + 256 + ~190 KiB) + publish
     assert_eq!(emulator.request_count() - before, 5);
-    assert_eq!(emulator.counts().upload_sessions, 0, "the session was used up");
+    assert_eq!(
+        emulator.counts().upload_sessions,
+        0,
+        "the session was used up"
+    );
     let seen = seen.lock().unwrap().clone();
     assert!(seen.iter().all(|&(_, total)| total == size));
-    assert!(seen.windows(2).all(|w| w[0].0 <= w[1].0), "progress never goes back");
+    assert!(
+        seen.windows(2).all(|w| w[0].0 <= w[1].0),
+        "progress never goes back"
+    );
     assert_eq!(seen.last(), Some(&(size, size)));
     assert!(seen.len() >= 3);
 
@@ -244,7 +300,11 @@ async fn views_connections_and_preview_images() {
         .unwrap();
     assert_eq!(wb.views.as_ref().unwrap().len(), 2);
 
-    server.workbooks().populate_connections(&mut wb).await.unwrap();
+    server
+        .workbooks()
+        .populate_connections(&mut wb)
+        .await
+        .unwrap();
     let conns = wb.connections.clone().unwrap();
     assert_eq!(conns.len(), 1);
     assert_eq!(conns[0].server_address.as_deref(), Some("db.example.com"));
@@ -258,17 +318,31 @@ async fn views_connections_and_preview_images() {
     conn.username = Some("analyst".into());
     conn.password = Some(Secret::new("pw2"));
     conn.embed_password = Some(true);
-    let updated = server.workbooks().update_connection(&wb, &conn).await.unwrap();
+    let updated = server
+        .workbooks()
+        .update_connection(&wb, &conn)
+        .await
+        .unwrap();
     assert_eq!(updated.server_address.as_deref(), Some("db2.example.com"));
     assert_eq!(updated.server_port.as_deref(), Some("6543"));
     assert_eq!(updated.username.as_deref(), Some("analyst"));
-    server.workbooks().populate_connections(&mut wb).await.unwrap();
+    server
+        .workbooks()
+        .populate_connections(&mut wb)
+        .await
+        .unwrap();
     assert_eq!(
-        wb.connections.as_ref().unwrap()[0].server_address.as_deref(),
+        wb.connections.as_ref().unwrap()[0]
+            .server_address
+            .as_deref(),
         Some("db2.example.com")
     );
 
-    let png = server.workbooks().populate_preview_image(&wb).await.unwrap();
+    let png = server
+        .workbooks()
+        .populate_preview_image(&wb)
+        .await
+        .unwrap();
     assert!(png.starts_with(PNG_SIGNATURE));
     // A view as listed by views().list() knows its workbook.
     let listed = server.views().list().send().await.unwrap().items;
@@ -307,7 +381,11 @@ async fn list_filter_sort_and_downloads() {
     let page = server
         .workbooks()
         .list()
-        .filter(Filter::new(Field::Name, tsc::Operator::GreaterThanOrEqual, "Beta"))
+        .filter(Filter::new(
+            Field::Name,
+            tsc::Operator::GreaterThanOrEqual,
+            "Beta",
+        ))
         .sort(Sort::asc(Field::Name))
         .send()
         .await
@@ -346,7 +424,10 @@ async fn list_filter_sort_and_downloads() {
         .send()
         .await
         .unwrap_err();
-    assert!(matches!(err.input_error(), Some(InputError::FileExists { .. })), "{err:?}");
+    assert!(
+        matches!(err.input_error(), Some(InputError::FileExists { .. })),
+        "{err:?}"
+    );
     assert_eq!(std::fs::read(&exact).unwrap(), b"old");
     let progress = Arc::new(Mutex::new(0u64));
     let p = progress.clone();
