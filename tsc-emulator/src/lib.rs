@@ -178,6 +178,7 @@ pub struct EmulatorBuilder {
     faults: Faults,
     api_version: Option<String>,
     max_body_bytes: usize,
+    job_duration: Duration,
 }
 
 impl Default for EmulatorBuilder {
@@ -190,6 +191,7 @@ impl Default for EmulatorBuilder {
             faults: Faults::default(),
             api_version: None,
             max_body_bytes: 4 * 1024 * 1024 * 1024,
+            job_duration: Duration::ZERO,
         }
     }
 }
@@ -232,6 +234,13 @@ impl EmulatorBuilder {
         self.api_version = Some(version.into());
         self
     }
+    /// How long jobs (extract refreshes, publishes with `asJob=true`) stay in progress before
+    /// they complete successfully (default zero: they complete at once). A job can be cancelled
+    /// while in progress.
+    pub fn job_duration(mut self, duration: Duration) -> Self {
+        self.job_duration = duration;
+        self
+    }
     /// Largest request body accepted (default 4 GiB).
     pub fn max_body_bytes(mut self, n: usize) -> Self {
         self.max_body_bytes = n;
@@ -251,6 +260,7 @@ impl EmulatorBuilder {
         if let Some(v) = self.api_version {
             state.api_version = v;
         }
+        state.job_duration = self.job_duration;
         state.seed_users(self.seed_users);
         state.seed_workbooks(self.seed_workbooks);
         let shared = Arc::new(Shared {

@@ -26,6 +26,7 @@ OPTIONS:
     --malformed-rate R          answer a share R of XML responses with malformed XML
     --fault-path TEXT           only paths containing TEXT get throttled/dropped/malformed
     --api-version V             restApiVersion reported by serverinfo (default 3.28)
+    --job-ms MS                 jobs (refresh, asJob publish) run MS milliseconds (default 0)
     -h, --help                  print this help
 
 The first line printed is `listening on http://127.0.0.1:PORT`.
@@ -73,6 +74,9 @@ fn parse_args() -> Result<Option<(tsc_emulator::EmulatorBuilder, Faults)>, Strin
             "--malformed-rate" => faults = faults.malformed_xml_rate(num(&name, value()?)?),
             "--fault-path" => faults.path_filter = Some(value()?),
             "--api-version" => builder = builder.api_version(value()?),
+            "--job-ms" => {
+                builder = builder.job_duration(Duration::from_millis(num(&name, value()?)?))
+            }
             other => return Err(format!("unknown option '{other}' (see --help)")),
         }
     }

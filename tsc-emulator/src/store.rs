@@ -279,6 +279,27 @@ pub(crate) struct Job {
     pub item: JobType,
     pub workbook_id: Option<String>,
     pub datasource_id: Option<String>,
+    /// When the job started (it completes `State::job_duration` later).
+    pub started: Instant,
+}
+
+impl Job {
+    /// Completes the job once `duration` has passed since it started; until then its progress
+    /// grows with the time spent.
+    pub fn settle(&mut self, duration: std::time::Duration) {
+        if self.item.completed_at.is_some() {
+            return;
+        }
+        let elapsed = self.started.elapsed();
+        if elapsed >= duration {
+            self.item.completed_at = dt(&now());
+            self.item.finish_code = Some(0);
+            self.item.progress = Some(100);
+        } else {
+            self.item.progress =
+                Some((elapsed.as_millis() * 100 / duration.as_millis().max(1)).min(99) as u64);
+        }
+    }
 }
 
 pub(crate) struct UploadSession {
@@ -401,6 +422,8 @@ pub(crate) struct State {
     pub product_version: String,
     /// `productVersion build` reported by `serverinfo`.
     pub build: String,
+    /// How long jobs (refresh, publish `asJob`) run before they complete (zero: at once).
+    pub job_duration: std::time::Duration,
 }
 
 /// The current time in Tableau's format (`2024-01-02T03:04:05Z`).
@@ -498,6 +521,7 @@ impl State {
             api_version: "3.28".into(),
             product_version: "2026.1.0".into(),
             build: "20261.26.0115.0930".into(),
+            job_duration: std::time::Duration::ZERO,
         };
         st.sites.insert(Site {
             id: default_site_id.clone(),

@@ -1110,3 +1110,66 @@ fn the_binary_rejects_unknown_options() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("unknown option '--bogus'"));
 }
+
+#[tokio::test]
+async fn jobs_run_for_the_configured_duration_and_can_be_cancelled() {
+    let emu = Emulator::builder()
+        .seed_workbooks(1)
+        .job_duration(Duration::from_millis(300))
+        .start()
+        .await
+        .unwrap();
+    let api = Api::sign_in(&emu).await;
+    let r = api.get(&api.site_path("workbooks")).await.xml();
+    let wb = r.workbooks.unwrap().workbook[0].id.clone().unwrap();
+    let refresh = api.site_path(&format!("workbooks/{wb}/refresh"));
+    let job = api
+        .send(Method::POST, &refresh, "<tsRequest/>")
+        .await
+        .xml()
+        .job
+        .unwrap();
+    assert!(
+        job.completed_at.is_none() && job.finish_code.is_none(),
+        "in progress"
+    );
+    let id = job.id.unwrap();
+    let r = api.get(&api.site_path("jobs")).await.xml();
+    let listed = &r.background_jobs.unwrap().background_job[0];
+    assert_eq!(
+        listed.status,
+        Some(tsc_raw::BackgroundJobStatus::InProgress)
+    );
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let job = api
+        .get(&api.site_path(&format!("jobs/{id}")))
+        .await
+        .xml()
+        .job
+        .unwrap();
+    assert_eq!((job.finish_code, job.progress), (Some(0), Some(100)));
+    assert!(job.completed_at.is_some());
+
+    let other = api
+        .send(Method::POST, &refresh, "<tsRequest/>")
+        .await
+        .xml()
+        .job
+        .unwrap()
+        .id
+        .unwrap();
+    let job = api
+        .send(Method::PUT, &api.site_path(&format!("jobs/{other}")), "")
+        .await
+        .xml()
+        .job
+        .unwrap();
+    assert_eq!(job.finish_code, Some(2), "cancelled");
+    let a = api
+        .get(&api.site_path("jobs/00000000-0000-4000-8000-000000000000"))
+        .await;
+    assert_eq!(
+        (a.status, a.error_code()),
+        (StatusCode::NOT_FOUND, code(codes::JOB_NOT_FOUND))
+    );
+}

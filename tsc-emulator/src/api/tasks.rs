@@ -364,7 +364,15 @@ fn site_job<'a>(st: &'a State, site: &str, id: &str) -> Result<&'a Job, ApiError
         .ok_or_else(|| ApiError::not_found(codes::JOB_NOT_FOUND, "Job", id))
 }
 
+fn settle_jobs(st: &mut State) {
+    let duration = st.job_duration;
+    for j in st.jobs.iter_mut() {
+        j.settle(duration);
+    }
+}
+
 pub(crate) fn list_jobs(st: &mut State, req: &Req) -> Result<Reply, ApiError> {
+    settle_jobs(st);
     let p = req.list_params()?;
     let site = req.param(0);
     let items = st.jobs.iter().filter(|j| j.site_id == site);
@@ -383,6 +391,7 @@ pub(crate) fn list_jobs(st: &mut State, req: &Req) -> Result<Reply, ApiError> {
 }
 
 pub(crate) fn get_job(st: &mut State, req: &Req) -> Result<Reply, ApiError> {
+    settle_jobs(st);
     let j = site_job(st, req.param(0), req.param(1))?;
     Ok(Reply::ok(TsResponse {
         job: Some(Box::new(job_out(st, j))),
@@ -391,6 +400,7 @@ pub(crate) fn get_job(st: &mut State, req: &Req) -> Result<Reply, ApiError> {
 }
 
 pub(crate) fn cancel_job(st: &mut State, req: &Req) -> Result<Reply, ApiError> {
+    settle_jobs(st);
     let (site, id) = (req.param(0).to_string(), req.param(1).to_string());
     site_job(st, &site, &id)?;
     let j = st

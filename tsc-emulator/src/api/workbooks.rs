@@ -410,7 +410,7 @@ pub(crate) fn publish_project(
     }
 }
 
-/// A finished job of `type_` (publish and refresh complete at once in the emulator).
+/// A job of `type_`: finished at once, or running for the emulator's job duration.
 pub(crate) fn finished_job(
     st: &mut State,
     site: &str,
@@ -420,6 +420,7 @@ pub(crate) fn finished_job(
 ) -> TsResponse {
     let t = now();
     let id = st.ids.uuid();
+    let instant = st.job_duration.is_zero();
     let job = Job {
         id: id.clone(),
         site_id: site.to_string(),
@@ -427,15 +428,16 @@ pub(crate) fn finished_job(
             id: s(&id),
             mode: Some(tsc_raw::JobMode::Asynchronous),
             type_: Some(crate::store::en(type_)),
-            progress: Some(100),
+            progress: Some(if instant { 100 } else { 0 }),
             created_at: dt(&t),
             started_at: dt(&t),
-            completed_at: dt(&t),
-            finish_code: Some(0),
+            completed_at: if instant { dt(&t) } else { None },
+            finish_code: if instant { Some(0) } else { None },
             ..Default::default()
         },
         workbook_id: wb,
         datasource_id: ds,
+        started: std::time::Instant::now(),
     };
     let out = super::tasks::job_out(st, &job);
     st.jobs.insert(job);
