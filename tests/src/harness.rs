@@ -2,7 +2,7 @@
 //! policy with millisecond delays, and a TCP proxy that cuts a request off mid-body.
 //!
 //! ```no_run
-//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! # async fn demo() -> Result<(), tsc_e2e::harness::BoxError> {
 //! let (emulator, server) = tsc_e2e::harness::start_signed_in().await?;
 //! let info = server.server_info().get().await?;
 //! assert_eq!(info.rest_api_version.to_string(), emulator.api_version());
