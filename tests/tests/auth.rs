@@ -242,3 +242,32 @@ async fn sign_out_ends_the_session_on_both_sides() {
     assert_eq!(err.code(), Some("401002"), "{err:?}");
     assert!(err.is_session_expired());
 }
+
+#[tokio::test]
+async fn a_resumed_session_with_credentials_renews_itself() {
+    let emulator = Emulator::start().await.unwrap();
+    let first = harness::signed_in(&emulator).await.unwrap();
+    let stored = first.session().unwrap();
+
+    // A new process resumes the stored session, and gives credentials for renewal.
+    let server = harness::server_for(&emulator).await.unwrap();
+    server.resume_session(stored.clone());
+    assert_eq!(server.site_id().as_deref(), Some(stored.site_id.as_str()));
+    server.set_credentials(PersonalAccessTokenAuth::new(
+        ADMIN_PAT_NAME,
+        ADMIN_PAT_SECRET,
+        "",
+    ));
+    assert_eq!(
+        server.projects().list().send().await.unwrap().items.len(),
+        1
+    );
+
+    emulator.expire_all_tokens();
+    assert_eq!(
+        server.projects().list().send().await.unwrap().items.len(),
+        1
+    );
+    assert_ne!(server.session().unwrap().token, stored.token);
+    assert_eq!(server.retry_policy().get_max_retries(), 3);
+}

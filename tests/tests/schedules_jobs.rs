@@ -194,6 +194,12 @@ async fn jobs_get_wait_and_cancel() {
     let done = server.jobs().wait_for_job(&id).await.unwrap();
     assert_eq!(done.finish_code, Some(0));
     assert_eq!(done.progress, Some(100));
+    let again = server
+        .jobs()
+        .wait_for_job_with_timeout(&id, std::time::Duration::from_secs(5))
+        .await
+        .unwrap();
+    assert_eq!(again.completed_at, done.completed_at);
 
     // Cancelling a finished job changes nothing.
     server.jobs().cancel(&id).await.unwrap();

@@ -479,3 +479,47 @@ async fn views_from_populate_views_know_their_workbook() {
     let png = server.views().populate_preview_image(view).await.unwrap();
     assert!(png.starts_with(PNG_SIGNATURE));
 }
+
+#[tokio::test]
+async fn field_selection_and_publish_options() {
+    let (_emulator, server) = harness::start_signed_in().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("Options.twbx");
+    twbx::write_twbx(&path, &["Shown", "Scratch"], 0).unwrap();
+    let wb = server
+        .workbooks()
+        .publish(WorkbookItem::new("", ""), &path, PublishMode::CreateNew)
+        .name("With options")
+        .hidden_views(["Scratch"])
+        .skip_connection_check(true)
+        .thumbnails_user_id(server.user_id().unwrap())
+        .chunk_retry_policy(tsc::RetryPolicy::none())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wb.name, "With options");
+
+    let only_names = server
+        .workbooks()
+        .list()
+        .fields(tsc::Fields::Named("name".into()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(only_names.items.len(), 1);
+    assert_eq!(only_names.items[0].name, "With options");
+    assert_eq!(
+        only_names.items[0].project_id, None,
+        "only the selected field"
+    );
+
+    let all = server
+        .workbooks()
+        .list()
+        .fields(tsc::Fields::All)
+        .send()
+        .await
+        .unwrap();
+    assert!(all.items[0].project_id.is_some());
+    assert!(all.items[0].id.is_some());
+}
