@@ -164,6 +164,7 @@ async fn connection(
     size: u64,
     uploaded: Arc<AtomicU64>,
 ) -> Result<(), BoxError> {
+    sock.set_nodelay(true)?;
     let (r, mut w) = sock.into_split();
     let mut r = BufReader::with_capacity(1 << 20, r);
     let pattern: Vec<u8> = (0..(1u32 << 20))

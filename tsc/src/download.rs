@@ -217,15 +217,19 @@ impl Download {
             .await
             .map_err(|e| file_error(e, &final_path, "creating a temporary file beside"))?;
         let temp = out.temp_path().to_path_buf();
-        let file = out
-            .file_mut()
-            .map_err(|e| file_error(e, &temp, "writing"))?;
-        let mut w = tokio::io::BufWriter::with_capacity(256 * 1024, file);
-        copy_body(resp, &mut w, &temp, self.progress.as_ref()).await?;
-        w.flush()
+        let std_file = out
+            .take_std()
             .await
             .map_err(|e| file_error(e, &temp, "writing"))?;
-        drop(w);
+        let mut sink = Sink::<tokio::io::Sink>::File(FileSink::new(std_file));
+        copy_body(resp, &mut sink, &temp, self.progress.as_ref()).await?;
+        if let Sink::File(f) = sink {
+            let std_file = f
+                .finish()
+                .await
+                .map_err(|e| file_error(e, &temp, "writing"))?;
+            out.restore_std(std_file);
+        }
         out.commit()
             .await
             .map_err(|e| file_error(e, &final_path, "renaming the download to"))
@@ -290,7 +294,8 @@ impl<W: AsyncWrite + Unpin + Send> DownloadToWriter<W> {
             .and_then(|n| sanitize_file_name(&n));
         let content_type = content_type_of(&resp);
         let label = PathBuf::from("<writer>");
-        let bytes = copy_body(resp, &mut self.writer, &label, self.progress.as_ref()).await?;
+        let mut sink = Sink::Writer(&mut self.writer);
+        let bytes = copy_body(resp, &mut sink, &label, self.progress.as_ref()).await?;
         self.writer
             .flush()
             .await
@@ -363,7 +368,7 @@ fn response_names(
 /// than `Content-Length`).
 async fn copy_body<W: AsyncWrite + Unpin>(
     resp: reqwest::Response,
-    w: &mut W,
+    w: &mut Sink<'_, W>,
     path: &Path,
     progress: Option<&ProgressFn>,
 ) -> Result<u64> {
@@ -405,6 +410,101 @@ async fn copy_body<W: AsyncWrite + Unpin>(
         }
     }
     Ok(n)
+}
+
+/// Where a body goes: a caller's writer, or a file written in large batches on the blocking pool.
+enum Sink<'a, W> {
+    Writer(&'a mut W),
+    File(FileSink),
+}
+
+impl<W: AsyncWrite + Unpin> Sink<'_, W> {
+    async fn write_all(&mut self, data: &[u8]) -> std::io::Result<()> {
+        match self {
+            Sink::Writer(w) => w.write_all(data).await,
+            Sink::File(f) => f.write_all(data).await,
+        }
+    }
+}
+
+/// Size of the batches written to disk (two buffers of this size exist per download).
+const WRITE_BATCH: usize = 1024 * 1024;
+
+/// A batch write in flight: gives back the file and the emptied buffer.
+type PendingWrite = tokio::task::JoinHandle<std::io::Result<(std::fs::File, Vec<u8>)>>;
+
+/// Writes a file in [`WRITE_BATCH`]-sized batches with blocking writes on tokio's blocking pool,
+/// one batch in flight while the next fills. The two buffers are allocated once and reused, so
+/// memory stays flat.
+struct FileSink {
+    file: Option<std::fs::File>,
+    buf: Vec<u8>,
+    spare: Option<Vec<u8>>,
+    pending: Option<PendingWrite>,
+}
+
+impl FileSink {
+    fn new(file: std::fs::File) -> Self {
+        Self {
+            file: Some(file),
+            buf: Vec::with_capacity(WRITE_BATCH),
+            spare: Some(Vec::with_capacity(WRITE_BATCH)),
+            pending: None,
+        }
+    }
+
+    async fn write_all(&mut self, mut data: &[u8]) -> std::io::Result<()> {
+        while !data.is_empty() {
+            let n = (WRITE_BATCH - self.buf.len()).min(data.len());
+            self.buf.extend_from_slice(&data[..n]);
+            data = &data[n..];
+            if self.buf.len() == WRITE_BATCH {
+                self.flush_batch().await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Waits for the write in flight, if any, taking back its file and buffer.
+    async fn wait(&mut self) -> std::io::Result<()> {
+        if let Some(h) = self.pending.take() {
+            let (file, mut buf) = h.await.map_err(std::io::Error::other)??;
+            buf.clear();
+            self.file = Some(file);
+            self.spare = Some(buf);
+        }
+        Ok(())
+    }
+
+    async fn flush_batch(&mut self) -> std::io::Result<()> {
+        self.wait().await?;
+        let mut file = self
+            .file
+            .take()
+            .ok_or_else(|| std::io::Error::other("the download file is already closed"))?;
+        let next = self
+            .spare
+            .take()
+            .unwrap_or_else(|| Vec::with_capacity(WRITE_BATCH));
+        let full = std::mem::replace(&mut self.buf, next);
+        self.pending = Some(tokio::task::spawn_blocking(move || {
+            use std::io::Write;
+            file.write_all(&full)?;
+            Ok((file, full))
+        }));
+        Ok(())
+    }
+
+    /// Writes what is left and returns the file.
+    async fn finish(mut self) -> std::io::Result<std::fs::File> {
+        if !self.buf.is_empty() {
+            self.flush_batch().await?;
+        }
+        self.wait().await?;
+        self.file
+            .take()
+            .ok_or_else(|| std::io::Error::other("the download file is already closed"))
+    }
 }
 
 fn file_error(e: std::io::Error, path: &Path, action: &'static str) -> Error {

@@ -316,7 +316,7 @@ impl PublishOptions {
             let send = self.append_chunk(
                 server,
                 &path,
-                chunk,
+                chunk.clone(),
                 offset,
                 index,
                 &policy,
@@ -326,6 +326,7 @@ impl PublishOptions {
             let (sent, next) = tokio::join!(send, reader.next_chunk());
             sent?;
             current = next.map_err(read_err)?;
+            reader.recycle(chunk);
             offset += len;
             index += 1;
         }

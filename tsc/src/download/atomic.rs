@@ -77,6 +77,22 @@ impl AtomicFile {
             .ok_or_else(|| io::Error::other("the temporary file is already closed"))
     }
 
+    /// Takes the open temporary file as a `std::fs::File` (for blocking writes); give it back
+    /// with [`AtomicFile::restore_std`] before committing. Dropping `self` meanwhile still
+    /// removes the temporary file.
+    pub(crate) async fn take_std(&mut self) -> io::Result<std::fs::File> {
+        let f = self
+            .file
+            .take()
+            .ok_or_else(|| io::Error::other("the temporary file is already closed"))?;
+        Ok(f.into_std().await)
+    }
+
+    /// Gives back the file taken with [`AtomicFile::take_std`].
+    pub(crate) fn restore_std(&mut self, file: std::fs::File) {
+        self.file = Some(tokio::fs::File::from_std(file));
+    }
+
     /// Flushes and syncs the data, then gives the file its final name. Without `overwrite`, an
     /// existing target (even one created meanwhile) is never replaced: the error is
     /// [`io::ErrorKind::AlreadyExists`] and the temporary file is removed.

@@ -176,6 +176,7 @@ pub struct ChunkReader {
     chunk_size: usize,
     total: u64,
     offset: u64,
+    spare: Option<BytesMut>,
 }
 
 impl ChunkReader {
@@ -191,6 +192,7 @@ impl ChunkReader {
             chunk_size: chunk_size.max(1),
             total,
             offset: 0,
+            spare: None,
         })
     }
 
@@ -210,9 +212,13 @@ impl ChunkReader {
             return Ok(None);
         };
         let want = self.chunk_size;
+        // Reuse a returned buffer when there is one (no allocation churn: with chunks below
+        // glibc's mmap threshold, freed buffers would otherwise pile up in malloc arenas).
+        let mut buf = self.spare.take().unwrap_or_default();
+        buf.clear();
+        buf.resize(want, 0);
         let (file, buf) = tokio::task::spawn_blocking(move || -> io::Result<_> {
             use std::io::Read;
-            let mut buf = BytesMut::zeroed(want);
             let mut filled = 0;
             while filled < want {
                 match file.read(&mut buf[filled..]) {
@@ -233,6 +239,15 @@ impl ChunkReader {
         self.offset += buf.len() as u64;
         self.file = Some(file);
         Ok(Some(buf.freeze()))
+    }
+
+    /// Gives a chunk back once nothing else holds it, so the next read reuses its memory.
+    pub fn recycle(&mut self, chunk: Bytes) {
+        if let Ok(buf) = chunk.try_into_mut() {
+            if buf.capacity() >= self.chunk_size {
+                self.spare = Some(buf);
+            }
+        }
     }
 }
 
