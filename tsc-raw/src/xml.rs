@@ -214,16 +214,66 @@ pub(crate) fn read<T: ReadXml>(
     start: &BytesStart<'_>,
     empty: bool,
 ) -> Result<T, Error> {
-    read_inner(rd, start, empty).map_err(|e| e.in_element(local(start.name().0)))
+    let mut v = T::default();
+    read_into(&mut v, rd, start, empty)?;
+    Ok(v)
+}
+
+/// Reads into a (default) value in place: large structs are not moved around.
+#[inline]
+pub(crate) fn read_into<T: ReadXml>(
+    v: &mut T,
+    rd: &mut XmlReader<'_>,
+    start: &BytesStart<'_>,
+    empty: bool,
+) -> Result<(), Error> {
+    read_inner(v, rd, start, empty).map_err(|e| e.in_element(local(start.name().0)))
+}
+
+/// Reads a repeated child straight into its place at the end of `list`.
+#[inline]
+pub(crate) fn read_push<T: ReadXml>(
+    list: &mut Vec<T>,
+    rd: &mut XmlReader<'_>,
+    start: &BytesStart<'_>,
+    empty: bool,
+) -> Result<(), Error> {
+    list.push(T::default());
+    match list.last_mut() {
+        Some(v) => read_into(v, rd, start, empty),
+        None => Ok(()),
+    }
+}
+
+/// Reads a single child into `slot` (replacing an earlier one).
+#[inline]
+pub(crate) fn read_opt<T: ReadXml>(
+    slot: &mut Option<T>,
+    rd: &mut XmlReader<'_>,
+    start: &BytesStart<'_>,
+    empty: bool,
+) -> Result<(), Error> {
+    read_into(slot.insert(T::default()), rd, start, empty)
+}
+
+/// Reads a single boxed child into `slot` (replacing an earlier one).
+#[inline]
+pub(crate) fn read_box<T: ReadXml>(
+    slot: &mut Option<Box<T>>,
+    rd: &mut XmlReader<'_>,
+    start: &BytesStart<'_>,
+    empty: bool,
+) -> Result<(), Error> {
+    read_into(&mut **slot.insert(Box::default()), rd, start, empty)
 }
 
 #[inline]
 fn read_inner<T: ReadXml>(
+    v: &mut T,
     rd: &mut XmlReader<'_>,
     start: &BytesStart<'_>,
     empty: bool,
-) -> Result<T, Error> {
-    let mut v = T::default();
+) -> Result<(), Error> {
     for a in start.attributes().with_checks(false) {
         match a {
             Ok(a) => v.read_attr(local(a.key.0), &a),
@@ -231,7 +281,7 @@ fn read_inner<T: ReadXml>(
         }
     }
     if empty {
-        return Ok(v);
+        return Ok(());
     }
     let mut text = String::new();
     loop {
@@ -250,7 +300,7 @@ fn read_inner<T: ReadXml>(
     if T::HAS_TEXT {
         v.read_text(text);
     }
-    Ok(v)
+    Ok(())
 }
 
 /// Reads a text-only child element as a value.

@@ -160,11 +160,13 @@ fn responses_are_written_with_the_namespace_requests_without() {
 
 #[test]
 fn writing_escapes_and_rejects_characters_xml_cannot_carry() {
-    let mut r = TsRequest::default();
-    r.user = Some(Box::new(UserType {
-        name: Some("a\u{1}b".into()),
+    let mut r = TsRequest {
+        user: Some(Box::new(UserType {
+            name: Some("a\u{1}b".into()),
+            ..Default::default()
+        })),
         ..Default::default()
-    }));
+    };
     let err = r.to_xml().unwrap_err();
     assert!(
         matches!(&err, Error::Write { element, .. } if element == "tsRequest/user@name"),

@@ -308,12 +308,14 @@ fn read_file(model: &Model) -> TokenStream {
                 let x = &c.xml;
                 let f = field_ident(&c.field);
                 match (&c.ty, c.many, c.boxed) {
-                    (Ty::Struct(_), true, _) => quote! { #x => self.#f.push(read(rd, e, empty)?), },
+                    (Ty::Struct(_), true, _) => {
+                        quote! { #x => read_push(&mut self.#f, rd, e, empty)?, }
+                    }
                     (Ty::Struct(_), false, true) => {
-                        quote! { #x => self.#f = Some(Box::new(read(rd, e, empty)?)), }
+                        quote! { #x => read_box(&mut self.#f, rd, e, empty)?, }
                     }
                     (Ty::Struct(_), false, false) => {
-                        quote! { #x => self.#f = Some(read(rd, e, empty)?), }
+                        quote! { #x => read_opt(&mut self.#f, rd, e, empty)?, }
                     }
                     (_, true, _) => quote! {
                         #x => {
@@ -357,7 +359,7 @@ fn read_file(model: &Model) -> TokenStream {
         //! Readers: one match on local element and attribute names per type.
         #![allow(clippy::single_match, reason = "every type gets the same match shape")]
         #[allow(unused_imports, reason = "not every import is used by every schema version")]
-        use crate::xml::{ReadXml, XmlReader, XmlValue, attr_value, read, read_value_element};
+        use crate::xml::{ReadXml, XmlReader, XmlValue, attr_value, read_box, read_opt, read_push, read_value_element};
         #[allow(unused_imports, reason = "not every import is used by every schema version")]
         use crate::Error;
         #[allow(unused_imports, reason = "not every import is used by every schema version")]

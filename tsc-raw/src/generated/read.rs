@@ -5,7 +5,10 @@
 //! Readers: one match on local element and attribute names per type.
 #![allow(clippy::single_match, reason = "every type gets the same match shape")]
 #[allow(unused_imports, reason = "not every import is used by every schema version")]
-use crate::xml::{ReadXml, XmlReader, XmlValue, attr_value, read, read_value_element};
+use crate::xml::{
+    ReadXml, XmlReader, XmlValue, attr_value, read_box, read_opt, read_push,
+    read_value_element,
+};
 #[allow(unused_imports, reason = "not every import is used by every schema version")]
 use crate::Error;
 #[allow(unused_imports, reason = "not every import is used by every schema version")]
@@ -20,66 +23,61 @@ impl ReadXml for TsRequest {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "actions" => self.actions.push(read(rd, e, empty)?),
-            "action" => self.action = Some(Box::new(read(rd, e, empty)?)),
-            "apiToken" => self.api_token = Some(Box::new(read(rd, e, empty)?)),
+            "actions" => read_push(&mut self.actions, rd, e, empty)?,
+            "action" => read_box(&mut self.action, rd, e, empty)?,
+            "apiToken" => read_box(&mut self.api_token, rd, e, empty)?,
             "associatedUserLuidMapping" => {
-                self.associated_user_luid_mapping = Some(Box::new(read(rd, e, empty)?));
+                read_box(&mut self.associated_user_luid_mapping, rd, e, empty)?
             }
-            "bridgeClient" => self.bridge_client = Some(Box::new(read(rd, e, empty)?)),
+            "bridgeClient" => read_box(&mut self.bridge_client, rd, e, empty)?,
             "bridgeClientMoveRequest" => {
-                self.bridge_client_move_request = Some(Box::new(read(rd, e, empty)?));
+                read_box(&mut self.bridge_client_move_request, rd, e, empty)?
             }
-            "bridgeDomain" => self.bridge_domain = Some(Box::new(read(rd, e, empty)?)),
-            "broadcastViewSend" => {
-                self.broadcast_view_send = Some(Box::new(read(rd, e, empty)?));
-            }
+            "bridgeDomain" => read_box(&mut self.bridge_domain, rd, e, empty)?,
+            "broadcastViewSend" => read_box(&mut self.broadcast_view_send, rd, e, empty)?,
             "connectedApplication" => {
-                self.connected_application = Some(Box::new(read(rd, e, empty)?));
+                read_box(&mut self.connected_application, rd, e, empty)?
             }
             "connectedApplications" => {
-                self.connected_applications = Some(Box::new(read(rd, e, empty)?));
+                read_box(&mut self.connected_applications, rd, e, empty)?
             }
-            "connection" => self.connection = Some(Box::new(read(rd, e, empty)?)),
-            "connectionLuids" => {
-                self.connection_luids = Some(Box::new(read(rd, e, empty)?));
-            }
-            "connections" => self.connections = Some(Box::new(read(rd, e, empty)?)),
-            "connector" => self.connector = Some(Box::new(read(rd, e, empty)?)),
-            "connectors" => self.connectors = Some(Box::new(read(rd, e, empty)?)),
-            "contentList" => self.content_list = Some(Box::new(read(rd, e, empty)?)),
+            "connection" => read_box(&mut self.connection, rd, e, empty)?,
+            "connectionLuids" => read_box(&mut self.connection_luids, rd, e, empty)?,
+            "connections" => read_box(&mut self.connections, rd, e, empty)?,
+            "connector" => read_box(&mut self.connector, rd, e, empty)?,
+            "connectors" => read_box(&mut self.connectors, rd, e, empty)?,
+            "contentList" => read_box(&mut self.content_list, rd, e, empty)?,
             "createServerScimConfigRequest" => {
-                self.create_server_scim_config_request = Some(
-                    Box::new(read(rd, e, empty)?),
-                );
+                read_box(&mut self.create_server_scim_config_request, rd, e, empty)?
             }
             "createServerScimConfigRequestForUpdate" => {
-                self.create_server_scim_config_request_for_update = Some(
-                    Box::new(read(rd, e, empty)?),
-                );
+                read_box(
+                    &mut self.create_server_scim_config_request_for_update,
+                    rd,
+                    e,
+                    empty,
+                )?
             }
-            "credentials" => self.credentials = Some(Box::new(read(rd, e, empty)?)),
-            "customView" => self.custom_view = Some(Box::new(read(rd, e, empty)?)),
-            "dataAlert" => self.data_alert = Some(Box::new(read(rd, e, empty)?)),
+            "credentials" => read_box(&mut self.credentials, rd, e, empty)?,
+            "customView" => read_box(&mut self.custom_view, rd, e, empty)?,
+            "dataAlert" => read_box(&mut self.data_alert, rd, e, empty)?,
             "dataAlertCreateAlert" => {
-                self.data_alert_create_alert = Some(Box::new(read(rd, e, empty)?));
+                read_box(&mut self.data_alert_create_alert, rd, e, empty)?
             }
-            "dataAlerts" => self.data_alerts = Some(Box::new(read(rd, e, empty)?)),
+            "dataAlerts" => read_box(&mut self.data_alerts, rd, e, empty)?,
             "dataQualityIndicator" => {
-                self.data_quality_indicator = Some(Box::new(read(rd, e, empty)?));
+                read_box(&mut self.data_quality_indicator, rd, e, empty)?
             }
             "dataQualityTrigger" => {
-                self.data_quality_trigger = Some(Box::new(read(rd, e, empty)?));
+                read_box(&mut self.data_quality_trigger, rd, e, empty)?
             }
             "dataQualityWarning" => {
-                self.data_quality_warning = Some(Box::new(read(rd, e, empty)?));
+                read_box(&mut self.data_quality_warning, rd, e, empty)?
             }
-            "database" => self.database = Some(Box::new(read(rd, e, empty)?)),
-            "databaseAnchor" => {
-                self.database_anchor = Some(Box::new(read(rd, e, empty)?));
-            }
-            "datasource" => self.datasource = Some(Box::new(read(rd, e, empty)?)),
-            "datasources" => self.datasources = Some(Box::new(read(rd, e, empty)?)),
+            "database" => read_box(&mut self.database, rd, e, empty)?,
+            "databaseAnchor" => read_box(&mut self.database_anchor, rd, e, empty)?,
+            "datasource" => read_box(&mut self.datasource, rd, e, empty)?,
+            "datasources" => read_box(&mut self.datasources, rd, e, empty)?,
             "destinationServerUrl" => {
                 self.destination_server_url = read_value_element(rd, e, empty)?;
             }
@@ -89,120 +87,102 @@ impl ReadXml for TsRequest {
             "destinationSiteUrlNamespace" => {
                 self.destination_site_url_namespace = read_value_element(rd, e, empty)?;
             }
-            "domain" => self.domain = Some(Box::new(read(rd, e, empty)?)),
-            "edgePool" => self.edge_pool = Some(Box::new(read(rd, e, empty)?)),
+            "domain" => read_box(&mut self.domain, rd, e, empty)?,
+            "edgePool" => read_box(&mut self.edge_pool, rd, e, empty)?,
             "encryptedKeychainList" => {
-                self.encrypted_keychain_list = Some(Box::new(read(rd, e, empty)?));
+                read_box(&mut self.encrypted_keychain_list, rd, e, empty)?
             }
-            "executionContext" => {
-                self.execution_context = Some(Box::new(read(rd, e, empty)?));
-            }
+            "executionContext" => read_box(&mut self.execution_context, rd, e, empty)?,
             "extensionsServerSettings" => {
-                self.extensions_server_settings = Some(Box::new(read(rd, e, empty)?));
+                read_box(&mut self.extensions_server_settings, rd, e, empty)?
             }
             "extensionsSiteSettings" => {
-                self.extensions_site_settings = Some(Box::new(read(rd, e, empty)?));
+                read_box(&mut self.extensions_site_settings, rd, e, empty)?
             }
             "externalAuthorizationServer" => {
-                self.external_authorization_server = Some(Box::new(read(rd, e, empty)?));
+                read_box(&mut self.external_authorization_server, rd, e, empty)?
             }
             "externalAuthorizationServerList" => {
-                self.external_authorization_server_list = Some(
-                    Box::new(read(rd, e, empty)?),
-                );
+                read_box(&mut self.external_authorization_server_list, rd, e, empty)?
             }
-            "extractRefresh" => {
-                self.extract_refresh = Some(Box::new(read(rd, e, empty)?));
-            }
-            "favorite" => self.favorite = Some(Box::new(read(rd, e, empty)?)),
-            "favoriteOrderings" => {
-                self.favorite_orderings = Some(Box::new(read(rd, e, empty)?));
-            }
-            "flow" => self.flow = Some(Box::new(read(rd, e, empty)?)),
-            "flowRunSpec" => self.flow_run_spec = Some(Box::new(read(rd, e, empty)?)),
-            "group" => self.group = Some(Box::new(read(rd, e, empty)?)),
-            "groupSet" => self.group_set = Some(Box::new(read(rd, e, empty)?)),
-            "label" => self.label = Some(Box::new(read(rd, e, empty)?)),
-            "labelCategory" => self.label_category = Some(Box::new(read(rd, e, empty)?)),
-            "labelValue" => self.label_value = Some(Box::new(read(rd, e, empty)?)),
-            "linkSiteMigration" => {
-                self.link_site_migration = Some(Box::new(read(rd, e, empty)?));
-            }
-            "mcpSiteSettings" => {
-                self.mcp_site_settings = Some(Box::new(read(rd, e, empty)?));
-            }
-            "metric" => self.metric = Some(Box::new(read(rd, e, empty)?)),
+            "extractRefresh" => read_box(&mut self.extract_refresh, rd, e, empty)?,
+            "favorite" => read_box(&mut self.favorite, rd, e, empty)?,
+            "favoriteOrderings" => read_box(&mut self.favorite_orderings, rd, e, empty)?,
+            "flow" => read_box(&mut self.flow, rd, e, empty)?,
+            "flowRunSpec" => read_box(&mut self.flow_run_spec, rd, e, empty)?,
+            "group" => read_box(&mut self.group, rd, e, empty)?,
+            "groupSet" => read_box(&mut self.group_set, rd, e, empty)?,
+            "label" => read_box(&mut self.label, rd, e, empty)?,
+            "labelCategory" => read_box(&mut self.label_category, rd, e, empty)?,
+            "labelValue" => read_box(&mut self.label_value, rd, e, empty)?,
+            "linkSiteMigration" => read_box(&mut self.link_site_migration, rd, e, empty)?,
+            "mcpSiteSettings" => read_box(&mut self.mcp_site_settings, rd, e, empty)?,
+            "metric" => read_box(&mut self.metric, rd, e, empty)?,
             "mobileSecuritySettingsList" => {
-                self.mobile_security_settings_list = Some(Box::new(read(rd, e, empty)?));
+                read_box(&mut self.mobile_security_settings_list, rd, e, empty)?
             }
-            "payload" => self.payload = Some(Box::new(read(rd, e, empty)?)),
-            "permissions" => self.permissions = Some(Box::new(read(rd, e, empty)?)),
+            "payload" => read_box(&mut self.payload, rd, e, empty)?,
+            "permissions" => read_box(&mut self.permissions, rd, e, empty)?,
             "personalAccessToken" => {
-                self.personal_access_token = Some(Box::new(read(rd, e, empty)?));
+                read_box(&mut self.personal_access_token, rd, e, empty)?
             }
-            "project" => self.project = Some(Box::new(read(rd, e, empty)?)),
+            "project" => read_box(&mut self.project, rd, e, empty)?,
             "publishToSalesforce" => {
-                self.publish_to_salesforce = Some(Box::new(read(rd, e, empty)?));
+                read_box(&mut self.publish_to_salesforce, rd, e, empty)?
             }
             "recommendationDismissal" => {
-                self.recommendation_dismissal = Some(Box::new(read(rd, e, empty)?));
+                read_box(&mut self.recommendation_dismissal, rd, e, empty)?
             }
-            "resyncPayload" => self.resync_payload = Some(Box::new(read(rd, e, empty)?)),
-            "routingFilter" => self.routing_filter = Some(Box::new(read(rd, e, empty)?)),
+            "resyncPayload" => read_box(&mut self.resync_payload, rd, e, empty)?,
+            "routingFilter" => read_box(&mut self.routing_filter, rd, e, empty)?,
             "routingFilterProjects" => {
-                self.routing_filter_projects = Some(Box::new(read(rd, e, empty)?));
+                read_box(&mut self.routing_filter_projects, rd, e, empty)?
             }
-            "schedule" => self.schedule = Some(Box::new(read(rd, e, empty)?)),
-            "scheduleLuids" => self.schedule_luids = Some(Box::new(read(rd, e, empty)?)),
-            "scimConfiguration" => {
-                self.scim_configuration = Some(Box::new(read(rd, e, empty)?));
-            }
-            "serviceToken" => self.service_token = Some(Box::new(read(rd, e, empty)?)),
-            "serviceTokens" => self.service_tokens = Some(Box::new(read(rd, e, empty)?)),
-            "site" => self.site = Some(Box::new(read(rd, e, empty)?)),
+            "schedule" => read_box(&mut self.schedule, rd, e, empty)?,
+            "scheduleLuids" => read_box(&mut self.schedule_luids, rd, e, empty)?,
+            "scimConfiguration" => read_box(&mut self.scim_configuration, rd, e, empty)?,
+            "serviceToken" => read_box(&mut self.service_token, rd, e, empty)?,
+            "serviceTokens" => read_box(&mut self.service_tokens, rd, e, empty)?,
+            "site" => read_box(&mut self.site, rd, e, empty)?,
             "siteOIDCConfiguration" => {
-                self.site_oidc_configuration = Some(Box::new(read(rd, e, empty)?));
+                read_box(&mut self.site_oidc_configuration, rd, e, empty)?
             }
-            "sites" => self.sites = Some(Box::new(read(rd, e, empty)?)),
-            "subscription" => self.subscription = Some(Box::new(read(rd, e, empty)?)),
+            "sites" => read_box(&mut self.sites, rd, e, empty)?,
+            "subscription" => read_box(&mut self.subscription, rd, e, empty)?,
             "suggestionFeedback" => {
-                self.suggestion_feedback = Some(Box::new(read(rd, e, empty)?));
+                read_box(&mut self.suggestion_feedback, rd, e, empty)?
             }
-            "table" => self.table = Some(Box::new(read(rd, e, empty)?)),
-            "tagBatch" => self.tag_batch = Some(Box::new(read(rd, e, empty)?)),
-            "tags" => self.tags = Some(Box::new(read(rd, e, empty)?)),
+            "table" => read_box(&mut self.table, rd, e, empty)?,
+            "tagBatch" => read_box(&mut self.tag_batch, rd, e, empty)?,
+            "tags" => read_box(&mut self.tags, rd, e, empty)?,
             "tasSiteOAuthClient" => {
-                self.tas_site_o_auth_client = Some(Box::new(read(rd, e, empty)?));
+                read_box(&mut self.tas_site_o_auth_client, rd, e, empty)?
             }
             "tasSiteOAuthClients" => {
-                self.tas_site_o_auth_clients = Some(Box::new(read(rd, e, empty)?));
+                read_box(&mut self.tas_site_o_auth_clients, rd, e, empty)?
             }
-            "task" => self.task = Some(Box::new(read(rd, e, empty)?)),
-            "user" => self.user = Some(Box::new(read(rd, e, empty)?)),
+            "task" => read_box(&mut self.task, rd, e, empty)?,
+            "user" => read_box(&mut self.user, rd, e, empty)?,
             "userNotificationsPreference" => {
-                self.user_notifications_preference = Some(Box::new(read(rd, e, empty)?));
+                read_box(&mut self.user_notifications_preference, rd, e, empty)?
             }
             "userNotificationsPreferences" => {
-                self.user_notifications_preferences = Some(Box::new(read(rd, e, empty)?));
+                read_box(&mut self.user_notifications_preferences, rd, e, empty)?
             }
-            "users" => self.users = Some(Box::new(read(rd, e, empty)?)),
-            "view" => self.view = Some(Box::new(read(rd, e, empty)?)),
-            "virtualConnection" => {
-                self.virtual_connection = Some(Box::new(read(rd, e, empty)?));
-            }
+            "users" => read_box(&mut self.users, rd, e, empty)?,
+            "view" => read_box(&mut self.view, rd, e, empty)?,
+            "virtualConnection" => read_box(&mut self.virtual_connection, rd, e, empty)?,
             "virtualConnectionConnections" => {
-                self.virtual_connection_connections = Some(Box::new(read(rd, e, empty)?));
+                read_box(&mut self.virtual_connection_connections, rd, e, empty)?
             }
             "virtualConnectionSourceConnection" => {
-                self.virtual_connection_source_connection = Some(
-                    Box::new(read(rd, e, empty)?),
-                );
+                read_box(&mut self.virtual_connection_source_connection, rd, e, empty)?
             }
             "virtualConnections" => {
-                self.virtual_connections = Some(Box::new(read(rd, e, empty)?));
+                read_box(&mut self.virtual_connections, rd, e, empty)?
             }
-            "webhook" => self.webhook = Some(Box::new(read(rd, e, empty)?)),
-            "workbook" => self.workbook = Some(Box::new(read(rd, e, empty)?)),
+            "webhook" => read_box(&mut self.webhook, rd, e, empty)?,
+            "workbook" => read_box(&mut self.workbook, rd, e, empty)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -217,299 +197,250 @@ impl ReadXml for TsResponse {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "pagination" => self.pagination = Some(Box::new(read(rd, e, empty)?)),
-            "customViews" => self.custom_views = Some(Box::new(read(rd, e, empty)?)),
-            "datasources" => self.datasources = Some(Box::new(read(rd, e, empty)?)),
-            "extracts" => self.extracts = Some(Box::new(read(rd, e, empty)?)),
-            "flowOutputSteps" => {
-                self.flow_output_steps = Some(Box::new(read(rd, e, empty)?));
-            }
-            "flowRuns" => self.flow_runs = Some(Box::new(read(rd, e, empty)?)),
-            "flows" => self.flows = Some(Box::new(read(rd, e, empty)?)),
-            "groupSets" => self.group_sets = Some(Box::new(read(rd, e, empty)?)),
-            "groups" => self.groups = Some(Box::new(read(rd, e, empty)?)),
-            "linkedTasks" => self.linked_tasks = Some(Box::new(read(rd, e, empty)?)),
-            "metrics" => self.metrics = Some(Box::new(read(rd, e, empty)?)),
-            "projects" => self.projects = Some(Box::new(read(rd, e, empty)?)),
-            "revisions" => self.revisions = Some(Box::new(read(rd, e, empty)?)),
-            "schedules" => self.schedules = Some(Box::new(read(rd, e, empty)?)),
-            "sites" => self.sites = Some(Box::new(read(rd, e, empty)?)),
-            "subscriptions" => self.subscriptions = Some(Box::new(read(rd, e, empty)?)),
-            "users" => self.users = Some(Box::new(read(rd, e, empty)?)),
-            "workbooks" => self.workbooks = Some(Box::new(read(rd, e, empty)?)),
-            "action" => self.action = Some(Box::new(read(rd, e, empty)?)),
-            "actions" => self.actions = Some(Box::new(read(rd, e, empty)?)),
-            "apiToken" => self.api_token = Some(Box::new(read(rd, e, empty)?)),
+            "pagination" => read_box(&mut self.pagination, rd, e, empty)?,
+            "customViews" => read_box(&mut self.custom_views, rd, e, empty)?,
+            "datasources" => read_box(&mut self.datasources, rd, e, empty)?,
+            "extracts" => read_box(&mut self.extracts, rd, e, empty)?,
+            "flowOutputSteps" => read_box(&mut self.flow_output_steps, rd, e, empty)?,
+            "flowRuns" => read_box(&mut self.flow_runs, rd, e, empty)?,
+            "flows" => read_box(&mut self.flows, rd, e, empty)?,
+            "groupSets" => read_box(&mut self.group_sets, rd, e, empty)?,
+            "groups" => read_box(&mut self.groups, rd, e, empty)?,
+            "linkedTasks" => read_box(&mut self.linked_tasks, rd, e, empty)?,
+            "metrics" => read_box(&mut self.metrics, rd, e, empty)?,
+            "projects" => read_box(&mut self.projects, rd, e, empty)?,
+            "revisions" => read_box(&mut self.revisions, rd, e, empty)?,
+            "schedules" => read_box(&mut self.schedules, rd, e, empty)?,
+            "sites" => read_box(&mut self.sites, rd, e, empty)?,
+            "subscriptions" => read_box(&mut self.subscriptions, rd, e, empty)?,
+            "users" => read_box(&mut self.users, rd, e, empty)?,
+            "workbooks" => read_box(&mut self.workbooks, rd, e, empty)?,
+            "action" => read_box(&mut self.action, rd, e, empty)?,
+            "actions" => read_box(&mut self.actions, rd, e, empty)?,
+            "apiToken" => read_box(&mut self.api_token, rd, e, empty)?,
             "associatedUserLuidList" => {
-                self.associated_user_luid_list = Some(Box::new(read(rd, e, empty)?));
+                read_box(&mut self.associated_user_luid_list, rd, e, empty)?
             }
-            "backgroundJob" => self.background_job = Some(Box::new(read(rd, e, empty)?)),
-            "backgroundJobs" => {
-                self.background_jobs = Some(Box::new(read(rd, e, empty)?));
-            }
-            "bridgeClient" => self.bridge_client = Some(Box::new(read(rd, e, empty)?)),
-            "bridgeClients" => self.bridge_clients = Some(Box::new(read(rd, e, empty)?)),
-            "bridgeDomain" => self.bridge_domain = Some(Box::new(read(rd, e, empty)?)),
-            "broadcastView" => self.broadcast_view = Some(Box::new(read(rd, e, empty)?)),
-            "broadcastViews" => {
-                self.broadcast_views = Some(Box::new(read(rd, e, empty)?));
-            }
+            "backgroundJob" => read_box(&mut self.background_job, rd, e, empty)?,
+            "backgroundJobs" => read_box(&mut self.background_jobs, rd, e, empty)?,
+            "bridgeClient" => read_box(&mut self.bridge_client, rd, e, empty)?,
+            "bridgeClients" => read_box(&mut self.bridge_clients, rd, e, empty)?,
+            "bridgeDomain" => read_box(&mut self.bridge_domain, rd, e, empty)?,
+            "broadcastView" => read_box(&mut self.broadcast_view, rd, e, empty)?,
+            "broadcastViews" => read_box(&mut self.broadcast_views, rd, e, empty)?,
             "connectedApplication" => {
-                self.connected_application = Some(Box::new(read(rd, e, empty)?));
+                read_box(&mut self.connected_application, rd, e, empty)?
             }
             "connectedApplicationSecret" => {
-                self.connected_application_secret = Some(Box::new(read(rd, e, empty)?));
+                read_box(&mut self.connected_application_secret, rd, e, empty)?
             }
             "connectedApplications" => {
-                self.connected_applications = Some(Box::new(read(rd, e, empty)?));
+                read_box(&mut self.connected_applications, rd, e, empty)?
             }
-            "connection" => self.connection = Some(Box::new(read(rd, e, empty)?)),
-            "connections" => self.connections = Some(Box::new(read(rd, e, empty)?)),
-            "connectors" => self.connectors = Some(Box::new(read(rd, e, empty)?)),
-            "contentItem" => self.content_item = Some(Box::new(read(rd, e, empty)?)),
-            "contentItems" => self.content_items = Some(Box::new(read(rd, e, empty)?)),
-            "contentLocation" => {
-                self.content_location = Some(Box::new(read(rd, e, empty)?));
-            }
+            "connection" => read_box(&mut self.connection, rd, e, empty)?,
+            "connections" => read_box(&mut self.connections, rd, e, empty)?,
+            "connectors" => read_box(&mut self.connectors, rd, e, empty)?,
+            "contentItem" => read_box(&mut self.content_item, rd, e, empty)?,
+            "contentItems" => read_box(&mut self.content_items, rd, e, empty)?,
+            "contentLocation" => read_box(&mut self.content_location, rd, e, empty)?,
             "createServerScimConfigResponse" => {
-                self.create_server_scim_config_response = Some(
-                    Box::new(read(rd, e, empty)?),
-                );
+                read_box(&mut self.create_server_scim_config_response, rd, e, empty)?
             }
             "createServerScimConfigResponseForUpdate" => {
-                self.create_server_scim_config_response_for_update = Some(
-                    Box::new(read(rd, e, empty)?),
-                );
+                read_box(
+                    &mut self.create_server_scim_config_response_for_update,
+                    rd,
+                    e,
+                    empty,
+                )?
             }
-            "credentials" => self.credentials = Some(Box::new(read(rd, e, empty)?)),
-            "customView" => self.custom_view = Some(Box::new(read(rd, e, empty)?)),
+            "credentials" => read_box(&mut self.credentials, rd, e, empty)?,
+            "customView" => read_box(&mut self.custom_view, rd, e, empty)?,
             "customViewAsUserDefaultResults" => {
-                self.custom_view_as_user_default_results = Some(
-                    Box::new(read(rd, e, empty)?),
-                );
+                read_box(&mut self.custom_view_as_user_default_results, rd, e, empty)?
             }
-            "dataAlert" => self.data_alert = Some(Box::new(read(rd, e, empty)?)),
+            "dataAlert" => read_box(&mut self.data_alert, rd, e, empty)?,
             "dataAlertCreateAlert" => {
-                self.data_alert_create_alert = Some(Box::new(read(rd, e, empty)?));
+                read_box(&mut self.data_alert_create_alert, rd, e, empty)?
             }
             "dataAlertUpdateResults" => {
-                self.data_alert_update_results = Some(Box::new(read(rd, e, empty)?));
+                read_box(&mut self.data_alert_update_results, rd, e, empty)?
             }
-            "dataAlerts" => self.data_alerts = Some(Box::new(read(rd, e, empty)?)),
+            "dataAlerts" => read_box(&mut self.data_alerts, rd, e, empty)?,
             "dataAlertsRecipient" => {
-                self.data_alerts_recipient = Some(Box::new(read(rd, e, empty)?));
+                read_box(&mut self.data_alerts_recipient, rd, e, empty)?
             }
             "dataAlertsRecipientList" => {
-                self.data_alerts_recipient_list = Some(Box::new(read(rd, e, empty)?));
+                read_box(&mut self.data_alerts_recipient_list, rd, e, empty)?
             }
             "dataQualityIndicator" => {
-                self.data_quality_indicator = Some(Box::new(read(rd, e, empty)?));
+                read_box(&mut self.data_quality_indicator, rd, e, empty)?
             }
             "dataQualityIndicatorList" => {
-                self.data_quality_indicator_list = Some(Box::new(read(rd, e, empty)?));
+                read_box(&mut self.data_quality_indicator_list, rd, e, empty)?
             }
             "dataQualityTrigger" => {
-                self.data_quality_trigger = Some(Box::new(read(rd, e, empty)?));
+                read_box(&mut self.data_quality_trigger, rd, e, empty)?
             }
             "dataQualityTriggerList" => {
-                self.data_quality_trigger_list = Some(Box::new(read(rd, e, empty)?));
+                read_box(&mut self.data_quality_trigger_list, rd, e, empty)?
             }
             "dataQualityWarning" => {
-                self.data_quality_warning = Some(Box::new(read(rd, e, empty)?));
+                read_box(&mut self.data_quality_warning, rd, e, empty)?
             }
             "dataQualityWarningList" => {
-                self.data_quality_warning_list = Some(Box::new(read(rd, e, empty)?));
+                read_box(&mut self.data_quality_warning_list, rd, e, empty)?
             }
-            "database" => self.database = Some(Box::new(read(rd, e, empty)?)),
-            "databaseAnchors" => {
-                self.database_anchors = Some(Box::new(read(rd, e, empty)?));
-            }
-            "datasource" => self.datasource = Some(Box::new(read(rd, e, empty)?)),
-            "domain" => self.domain = Some(Box::new(read(rd, e, empty)?)),
-            "domainList" => self.domain_list = Some(Box::new(read(rd, e, empty)?)),
-            "downgradeInfo" => self.downgrade_info = Some(Box::new(read(rd, e, empty)?)),
-            "edgePool" => self.edge_pool = Some(Box::new(read(rd, e, empty)?)),
+            "database" => read_box(&mut self.database, rd, e, empty)?,
+            "databaseAnchors" => read_box(&mut self.database_anchors, rd, e, empty)?,
+            "datasource" => read_box(&mut self.datasource, rd, e, empty)?,
+            "domain" => read_box(&mut self.domain, rd, e, empty)?,
+            "domainList" => read_box(&mut self.domain_list, rd, e, empty)?,
+            "downgradeInfo" => read_box(&mut self.downgrade_info, rd, e, empty)?,
+            "edgePool" => read_box(&mut self.edge_pool, rd, e, empty)?,
             "encryptedKeychainList" => {
-                self.encrypted_keychain_list = Some(Box::new(read(rd, e, empty)?));
+                read_box(&mut self.encrypted_keychain_list, rd, e, empty)?
             }
-            "error" => self.error = Some(Box::new(read(rd, e, empty)?)),
+            "error" => read_box(&mut self.error, rd, e, empty)?,
             "extensionUrlStatus" => {
-                self.extension_url_status = Some(Box::new(read(rd, e, empty)?));
+                read_box(&mut self.extension_url_status, rd, e, empty)?
             }
             "extensionsServerSettings" => {
-                self.extensions_server_settings = Some(Box::new(read(rd, e, empty)?));
+                read_box(&mut self.extensions_server_settings, rd, e, empty)?
             }
             "extensionsSiteSettings" => {
-                self.extensions_site_settings = Some(Box::new(read(rd, e, empty)?));
+                read_box(&mut self.extensions_site_settings, rd, e, empty)?
             }
             "externalAuthorizationServer" => {
-                self.external_authorization_server = Some(Box::new(read(rd, e, empty)?));
+                read_box(&mut self.external_authorization_server, rd, e, empty)?
             }
             "externalAuthorizationServerList" => {
-                self.external_authorization_server_list = Some(
-                    Box::new(read(rd, e, empty)?),
-                );
+                read_box(&mut self.external_authorization_server_list, rd, e, empty)?
             }
-            "extractRefresh" => {
-                self.extract_refresh = Some(Box::new(read(rd, e, empty)?));
-            }
-            "favorites" => self.favorites = Some(Box::new(read(rd, e, empty)?)),
-            "fileUpload" => self.file_upload = Some(Box::new(read(rd, e, empty)?)),
-            "flow" => self.flow = Some(Box::new(read(rd, e, empty)?)),
-            "flowRun" => self.flow_run = Some(Box::new(read(rd, e, empty)?)),
-            "flowWarnings" => self.flow_warnings = Some(Box::new(read(rd, e, empty)?)),
+            "extractRefresh" => read_box(&mut self.extract_refresh, rd, e, empty)?,
+            "favorites" => read_box(&mut self.favorites, rd, e, empty)?,
+            "fileUpload" => read_box(&mut self.file_upload, rd, e, empty)?,
+            "flow" => read_box(&mut self.flow, rd, e, empty)?,
+            "flowRun" => read_box(&mut self.flow_run, rd, e, empty)?,
+            "flowWarnings" => read_box(&mut self.flow_warnings, rd, e, empty)?,
             "generativeAiCheckRegistration" => {
-                self.generative_ai_check_registration = Some(
-                    Box::new(read(rd, e, empty)?),
-                );
+                read_box(&mut self.generative_ai_check_registration, rd, e, empty)?
             }
             "generativeAiRegistration" => {
-                self.generative_ai_registration = Some(Box::new(read(rd, e, empty)?));
+                read_box(&mut self.generative_ai_registration, rd, e, empty)?
             }
-            "group" => self.group = Some(Box::new(read(rd, e, empty)?)),
-            "groupSet" => self.group_set = Some(Box::new(read(rd, e, empty)?)),
-            "job" => self.job = Some(Box::new(read(rd, e, empty)?)),
-            "label" => self.label = Some(Box::new(read(rd, e, empty)?)),
-            "labelCategory" => self.label_category = Some(Box::new(read(rd, e, empty)?)),
-            "labelCategoryList" => {
-                self.label_category_list = Some(Box::new(read(rd, e, empty)?));
-            }
-            "labelList" => self.label_list = Some(Box::new(read(rd, e, empty)?)),
-            "labelValue" => self.label_value = Some(Box::new(read(rd, e, empty)?)),
-            "labelValueList" => {
-                self.label_value_list = Some(Box::new(read(rd, e, empty)?));
-            }
-            "linkedTask" => self.linked_task = Some(Box::new(read(rd, e, empty)?)),
-            "linkedTaskJob" => self.linked_task_job = Some(Box::new(read(rd, e, empty)?)),
-            "mcpSiteSettings" => {
-                self.mcp_site_settings = Some(Box::new(read(rd, e, empty)?));
-            }
-            "metric" => self.metric.push(read(rd, e, empty)?),
+            "group" => read_box(&mut self.group, rd, e, empty)?,
+            "groupSet" => read_box(&mut self.group_set, rd, e, empty)?,
+            "job" => read_box(&mut self.job, rd, e, empty)?,
+            "label" => read_box(&mut self.label, rd, e, empty)?,
+            "labelCategory" => read_box(&mut self.label_category, rd, e, empty)?,
+            "labelCategoryList" => read_box(&mut self.label_category_list, rd, e, empty)?,
+            "labelList" => read_box(&mut self.label_list, rd, e, empty)?,
+            "labelValue" => read_box(&mut self.label_value, rd, e, empty)?,
+            "labelValueList" => read_box(&mut self.label_value_list, rd, e, empty)?,
+            "linkedTask" => read_box(&mut self.linked_task, rd, e, empty)?,
+            "linkedTaskJob" => read_box(&mut self.linked_task_job, rd, e, empty)?,
+            "mcpSiteSettings" => read_box(&mut self.mcp_site_settings, rd, e, empty)?,
+            "metric" => read_push(&mut self.metric, rd, e, empty)?,
             "mobileSecuritySettingsList" => {
-                self.mobile_security_settings_list = Some(Box::new(read(rd, e, empty)?));
+                read_box(&mut self.mobile_security_settings_list, rd, e, empty)?
             }
             "notificationPreferenceUpdateStatus" => {
-                self.notification_preference_update_status = Some(
-                    Box::new(read(rd, e, empty)?),
-                );
+                read_box(&mut self.notification_preference_update_status, rd, e, empty)?
             }
             "notificationUpdateResult" => {
-                self.notification_update_result = Some(Box::new(read(rd, e, empty)?));
+                read_box(&mut self.notification_update_result, rd, e, empty)?
             }
-            "onboarding" => self.onboarding = Some(Box::new(read(rd, e, empty)?)),
-            "permissions" => self.permissions = Some(Box::new(read(rd, e, empty)?)),
+            "onboarding" => read_box(&mut self.onboarding, rd, e, empty)?,
+            "permissions" => read_box(&mut self.permissions, rd, e, empty)?,
             "personalAccessTokenValidation" => {
-                self.personal_access_token_validation = Some(
-                    Box::new(read(rd, e, empty)?),
-                );
+                read_box(&mut self.personal_access_token_validation, rd, e, empty)?
             }
             "personalAccessTokenWithSecret" => {
-                self.personal_access_token_with_secret = Some(
-                    Box::new(read(rd, e, empty)?),
-                );
+                read_box(&mut self.personal_access_token_with_secret, rd, e, empty)?
             }
             "personalAccessTokens" => {
-                self.personal_access_tokens = Some(Box::new(read(rd, e, empty)?));
+                read_box(&mut self.personal_access_tokens, rd, e, empty)?
             }
-            "personalSpace" => self.personal_space = Some(Box::new(read(rd, e, empty)?)),
-            "project" => self.project = Some(Box::new(read(rd, e, empty)?)),
+            "personalSpace" => read_box(&mut self.personal_space, rd, e, empty)?,
+            "project" => read_box(&mut self.project, rd, e, empty)?,
             "publishToSalesforce" => {
-                self.publish_to_salesforce = Some(Box::new(read(rd, e, empty)?));
+                read_box(&mut self.publish_to_salesforce, rd, e, empty)?
             }
-            "recents" => self.recents = Some(Box::new(read(rd, e, empty)?)),
-            "recommendations" => {
-                self.recommendations = Some(Box::new(read(rd, e, empty)?));
-            }
-            "routingFilter" => self.routing_filter = Some(Box::new(read(rd, e, empty)?)),
-            "routingFilters" => {
-                self.routing_filters = Some(Box::new(read(rd, e, empty)?));
-            }
-            "salesforceApps" => {
-                self.salesforce_apps = Some(Box::new(read(rd, e, empty)?));
-            }
-            "schedule" => self.schedule = Some(Box::new(read(rd, e, empty)?)),
-            "scheduleLuids" => self.schedule_luids = Some(Box::new(read(rd, e, empty)?)),
-            "scimConfiguration" => {
-                self.scim_configuration = Some(Box::new(read(rd, e, empty)?));
-            }
+            "recents" => read_box(&mut self.recents, rd, e, empty)?,
+            "recommendations" => read_box(&mut self.recommendations, rd, e, empty)?,
+            "routingFilter" => read_box(&mut self.routing_filter, rd, e, empty)?,
+            "routingFilters" => read_box(&mut self.routing_filters, rd, e, empty)?,
+            "salesforceApps" => read_box(&mut self.salesforce_apps, rd, e, empty)?,
+            "schedule" => read_box(&mut self.schedule, rd, e, empty)?,
+            "scheduleLuids" => read_box(&mut self.schedule_luids, rd, e, empty)?,
+            "scimConfiguration" => read_box(&mut self.scim_configuration, rd, e, empty)?,
             "scimConfigurations" => {
-                self.scim_configurations = Some(Box::new(read(rd, e, empty)?));
+                read_box(&mut self.scim_configurations, rd, e, empty)?
             }
-            "serverApiToken" => {
-                self.server_api_token = Some(Box::new(read(rd, e, empty)?));
-            }
-            "serverInfo" => self.server_info = Some(Box::new(read(rd, e, empty)?)),
-            "serverSettings" => {
-                self.server_settings = Some(Box::new(read(rd, e, empty)?));
-            }
-            "serviceToken" => self.service_token = Some(Box::new(read(rd, e, empty)?)),
-            "serviceTokens" => self.service_tokens = Some(Box::new(read(rd, e, empty)?)),
-            "session" => self.session = Some(Box::new(read(rd, e, empty)?)),
-            "sessions" => self.sessions = Some(Box::new(read(rd, e, empty)?)),
-            "site" => self.site = Some(Box::new(read(rd, e, empty)?)),
+            "serverApiToken" => read_box(&mut self.server_api_token, rd, e, empty)?,
+            "serverInfo" => read_box(&mut self.server_info, rd, e, empty)?,
+            "serverSettings" => read_box(&mut self.server_settings, rd, e, empty)?,
+            "serviceToken" => read_box(&mut self.service_token, rd, e, empty)?,
+            "serviceTokens" => read_box(&mut self.service_tokens, rd, e, empty)?,
+            "session" => read_box(&mut self.session, rd, e, empty)?,
+            "sessions" => read_box(&mut self.sessions, rd, e, empty)?,
+            "site" => read_box(&mut self.site, rd, e, empty)?,
             "siteAuthConfigurations" => {
-                self.site_auth_configurations = Some(Box::new(read(rd, e, empty)?));
+                read_box(&mut self.site_auth_configurations, rd, e, empty)?
             }
             "siteEncryptionMetadata" => {
-                self.site_encryption_metadata = Some(Box::new(read(rd, e, empty)?));
+                read_box(&mut self.site_encryption_metadata, rd, e, empty)?
             }
             "siteOIDCConfiguration" => {
-                self.site_oidc_configuration = Some(Box::new(read(rd, e, empty)?));
+                read_box(&mut self.site_oidc_configuration, rd, e, empty)?
             }
             "siteOIDCConfigurations" => {
-                self.site_oidc_configurations = Some(Box::new(read(rd, e, empty)?));
+                read_box(&mut self.site_oidc_configurations, rd, e, empty)?
             }
             "status" => self.status = read_value_element(rd, e, empty)?,
-            "subscription" => self.subscription = Some(Box::new(read(rd, e, empty)?)),
-            "suggestion" => self.suggestion = Some(Box::new(read(rd, e, empty)?)),
-            "suggestionList" => {
-                self.suggestion_list = Some(Box::new(read(rd, e, empty)?));
-            }
-            "table" => self.table = Some(Box::new(read(rd, e, empty)?)),
-            "tagBatch" => self.tag_batch = Some(Box::new(read(rd, e, empty)?)),
-            "tags" => self.tags = Some(Box::new(read(rd, e, empty)?)),
+            "subscription" => read_box(&mut self.subscription, rd, e, empty)?,
+            "suggestion" => read_box(&mut self.suggestion, rd, e, empty)?,
+            "suggestionList" => read_box(&mut self.suggestion_list, rd, e, empty)?,
+            "table" => read_box(&mut self.table, rd, e, empty)?,
+            "tagBatch" => read_box(&mut self.tag_batch, rd, e, empty)?,
+            "tags" => read_box(&mut self.tags, rd, e, empty)?,
             "tasSiteOAuthClient" => {
-                self.tas_site_o_auth_client = Some(Box::new(read(rd, e, empty)?));
+                read_box(&mut self.tas_site_o_auth_client, rd, e, empty)?
             }
             "tasSiteOAuthClients" => {
-                self.tas_site_o_auth_clients = Some(Box::new(read(rd, e, empty)?));
+                read_box(&mut self.tas_site_o_auth_clients, rd, e, empty)?
             }
-            "task" => self.task = Some(Box::new(read(rd, e, empty)?)),
-            "tasks" => self.tasks = Some(Box::new(read(rd, e, empty)?)),
+            "task" => read_box(&mut self.task, rd, e, empty)?,
+            "tasks" => read_box(&mut self.tasks, rd, e, empty)?,
             "uri" => self.uri = read_value_element(rd, e, empty)?,
-            "user" => self.user = Some(Box::new(read(rd, e, empty)?)),
+            "user" => read_box(&mut self.user, rd, e, empty)?,
             "userNotificationsPreference" => {
-                self.user_notifications_preference = Some(Box::new(read(rd, e, empty)?));
+                read_box(&mut self.user_notifications_preference, rd, e, empty)?
             }
             "userNotificationsPreferences" => {
-                self.user_notifications_preferences = Some(Box::new(read(rd, e, empty)?));
+                read_box(&mut self.user_notifications_preferences, rd, e, empty)?
             }
             "userOperationResult" => {
-                self.user_operation_result = Some(Box::new(read(rd, e, empty)?));
+                read_box(&mut self.user_operation_result, rd, e, empty)?
             }
-            "view" => self.view = Some(Box::new(read(rd, e, empty)?)),
-            "views" => self.views = Some(Box::new(read(rd, e, empty)?)),
-            "virtualConnection" => {
-                self.virtual_connection = Some(Box::new(read(rd, e, empty)?));
-            }
+            "view" => read_box(&mut self.view, rd, e, empty)?,
+            "views" => read_box(&mut self.views, rd, e, empty)?,
+            "virtualConnection" => read_box(&mut self.virtual_connection, rd, e, empty)?,
             "virtualConnectionConnections" => {
-                self.virtual_connection_connections = Some(Box::new(read(rd, e, empty)?));
+                read_box(&mut self.virtual_connection_connections, rd, e, empty)?
             }
             "virtualConnectionSourceConnection" => {
-                self.virtual_connection_source_connection = Some(
-                    Box::new(read(rd, e, empty)?),
-                );
+                read_box(&mut self.virtual_connection_source_connection, rd, e, empty)?
             }
             "virtualConnections" => {
-                self.virtual_connections = Some(Box::new(read(rd, e, empty)?));
+                read_box(&mut self.virtual_connections, rd, e, empty)?
             }
-            "webhook" => self.webhook = Some(Box::new(read(rd, e, empty)?)),
-            "webhookTestResult" => {
-                self.webhook_test_result = Some(Box::new(read(rd, e, empty)?));
-            }
-            "webhooks" => self.webhooks = Some(Box::new(read(rd, e, empty)?)),
-            "workbook" => self.workbook = Some(Box::new(read(rd, e, empty)?)),
-            "warnings" => self.warnings = Some(Box::new(read(rd, e, empty)?)),
+            "webhook" => read_box(&mut self.webhook, rd, e, empty)?,
+            "webhookTestResult" => read_box(&mut self.webhook_test_result, rd, e, empty)?,
+            "webhooks" => read_box(&mut self.webhooks, rd, e, empty)?,
+            "workbook" => read_box(&mut self.workbook, rd, e, empty)?,
+            "warnings" => read_box(&mut self.warnings, rd, e, empty)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -573,7 +504,7 @@ impl ReadXml for AssociatedUserLuidMappingType {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "userLuidPair" => self.user_luid_pair.push(read(rd, e, empty)?),
+            "userLuidPair" => read_push(&mut self.user_luid_pair, rd, e, empty)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -598,7 +529,7 @@ impl ReadXml for BackgroundJobListType {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "backgroundJob" => self.background_job.push(read(rd, e, empty)?),
+            "backgroundJob" => read_push(&mut self.background_job, rd, e, empty)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -629,7 +560,7 @@ impl ReadXml for BridgeClientListType {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "bridgeClient" => self.bridge_client.push(read(rd, e, empty)?),
+            "bridgeClient" => read_push(&mut self.bridge_client, rd, e, empty)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -647,7 +578,7 @@ impl ReadXml for BridgeClientMoveRequestType {
             "moveToDefaultPool" => {
                 self.move_to_default_pool = read_value_element(rd, e, empty)?;
             }
-            "moveToNamedPool" => self.move_to_named_pool = Some(read(rd, e, empty)?),
+            "moveToNamedPool" => read_opt(&mut self.move_to_named_pool, rd, e, empty)?,
             "moveToUnassigned" => {
                 self.move_to_unassigned = read_value_element(rd, e, empty)?;
             }
@@ -682,7 +613,7 @@ impl ReadXml for BridgeDomainRequestType {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "bridgeDomain" => self.bridge_domain = Some(read(rd, e, empty)?),
+            "bridgeDomain" => read_opt(&mut self.bridge_domain, rd, e, empty)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -697,7 +628,7 @@ impl ReadXml for BroadcastViewListType {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "broadcast" => self.broadcast.push(read(rd, e, empty)?),
+            "broadcast" => read_push(&mut self.broadcast, rd, e, empty)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -732,7 +663,7 @@ impl ReadXml for BroadcastViewType {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "view" => self.view = Some(read(rd, e, empty)?),
+            "view" => read_opt(&mut self.view, rd, e, empty)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -769,7 +700,7 @@ impl ReadXml for CollectionType {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "owner" => self.owner = Some(read(rd, e, empty)?),
+            "owner" => read_opt(&mut self.owner, rd, e, empty)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -785,7 +716,7 @@ impl ReadXml for ConnectedApplicationListType {
     ) -> Result<bool, Error> {
         match name {
             "connectedApplication" => {
-                self.connected_application.push(read(rd, e, empty)?)
+                read_push(&mut self.connected_application, rd, e, empty)?
             }
             _ => return Ok(false),
         }
@@ -842,8 +773,8 @@ impl ReadXml for ConnectedApplicationType {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "secret" => self.secret.push(read(rd, e, empty)?),
-            "projectIds" => self.project_ids = Some(read(rd, e, empty)?),
+            "secret" => read_push(&mut self.secret, rd, e, empty)?,
+            "projectIds" => read_opt(&mut self.project_ids, rd, e, empty)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -869,7 +800,7 @@ impl ReadXml for ConnectionListType {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "connection" => self.connection.push(read(rd, e, empty)?),
+            "connection" => read_push(&mut self.connection, rd, e, empty)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -939,9 +870,9 @@ impl ReadXml for ConnectionType {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "datasource" => self.datasource = Some(read(rd, e, empty)?),
+            "datasource" => read_opt(&mut self.datasource, rd, e, empty)?,
             "connectionCredentials" => {
-                self.connection_credentials = Some(read(rd, e, empty)?);
+                read_opt(&mut self.connection_credentials, rd, e, empty)?
             }
             _ => return Ok(false),
         }
@@ -963,7 +894,7 @@ impl ReadXml for ConnectorListType {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "connector" => self.connector.push(read(rd, e, empty)?),
+            "connector" => read_push(&mut self.connector, rd, e, empty)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -998,7 +929,7 @@ impl ReadXml for ContentItemListType {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "contentItem" => self.content_item.push(read(rd, e, empty)?),
+            "contentItem" => read_push(&mut self.content_item, rd, e, empty)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -1026,8 +957,8 @@ impl ReadXml for ContentItemType {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "owner" => self.owner = Some(read(rd, e, empty)?),
-            "deleter" => self.deleter = Some(read(rd, e, empty)?),
+            "owner" => read_opt(&mut self.owner, rd, e, empty)?,
+            "deleter" => read_opt(&mut self.deleter, rd, e, empty)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -1042,7 +973,7 @@ impl ReadXml for ContentListType {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "content" => self.content.push(read(rd, e, empty)?),
+            "content" => read_push(&mut self.content, rd, e, empty)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -1057,9 +988,9 @@ impl ReadXml for ContentLocationRequestType {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "location" => self.location = Some(read(rd, e, empty)?),
-            "contentAction" => self.content_action = Some(read(rd, e, empty)?),
-            "resourceList" => self.resource_list = Some(read(rd, e, empty)?),
+            "location" => read_opt(&mut self.location, rd, e, empty)?,
+            "contentAction" => read_opt(&mut self.content_action, rd, e, empty)?,
+            "resourceList" => read_opt(&mut self.resource_list, rd, e, empty)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -1161,7 +1092,12 @@ impl ReadXml for CustomViewAsUserDefaultViewResultListType {
     ) -> Result<bool, Error> {
         match name {
             "customViewAsUserDefaultViewResult" => {
-                self.custom_view_as_user_default_view_result.push(read(rd, e, empty)?)
+                read_push(
+                    &mut self.custom_view_as_user_default_view_result,
+                    rd,
+                    e,
+                    empty,
+                )?
             }
             _ => return Ok(false),
         }
@@ -1183,8 +1119,8 @@ impl ReadXml for CustomViewAsUserDefaultViewResultType {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "user" => self.user = Some(read(rd, e, empty)?),
-            "error" => self.error = Some(read(rd, e, empty)?),
+            "user" => read_opt(&mut self.user, rd, e, empty)?,
+            "error" => read_opt(&mut self.error, rd, e, empty)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -1199,7 +1135,7 @@ impl ReadXml for CustomViewListType {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "customView" => self.custom_view.push(read(rd, e, empty)?),
+            "customView" => read_push(&mut self.custom_view, rd, e, empty)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -1225,9 +1161,9 @@ impl ReadXml for CustomViewType {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "view" => self.view = Some(read(rd, e, empty)?),
-            "workbook" => self.workbook = Some(read(rd, e, empty)?),
-            "owner" => self.owner = Some(read(rd, e, empty)?),
+            "view" => read_opt(&mut self.view, rd, e, empty)?,
+            "workbook" => read_opt(&mut self.workbook, rd, e, empty)?,
+            "owner" => read_opt(&mut self.owner, rd, e, empty)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -1270,7 +1206,7 @@ impl ReadXml for DataAlertCreateAlertType {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "recipients" => self.recipients = Some(read(rd, e, empty)?),
+            "recipients" => read_opt(&mut self.recipients, rd, e, empty)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -1285,7 +1221,7 @@ impl ReadXml for DataAlertListType {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "dataAlert" => self.data_alert.push(read(rd, e, empty)?),
+            "dataAlert" => read_push(&mut self.data_alert, rd, e, empty)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -1315,9 +1251,9 @@ impl ReadXml for DataAlertType {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "owner" => self.owner = Some(read(rd, e, empty)?),
-            "view" => self.view = Some(read(rd, e, empty)?),
-            "recipients" => self.recipients = Some(read(rd, e, empty)?),
+            "owner" => read_opt(&mut self.owner, rd, e, empty)?,
+            "view" => read_opt(&mut self.view, rd, e, empty)?,
+            "recipients" => read_opt(&mut self.recipients, rd, e, empty)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -1333,7 +1269,7 @@ impl ReadXml for DataAlertUpdateStatusListType {
     ) -> Result<bool, Error> {
         match name {
             "dataAlertUpdateStatus" => {
-                self.data_alert_update_status.push(read(rd, e, empty)?)
+                read_push(&mut self.data_alert_update_status, rd, e, empty)?
             }
             _ => return Ok(false),
         }
@@ -1356,7 +1292,7 @@ impl ReadXml for DataAlertUpdateStatusType {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "error" => self.error = Some(read(rd, e, empty)?),
+            "error" => read_opt(&mut self.error, rd, e, empty)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -1371,7 +1307,7 @@ impl ReadXml for DataAlertsRecipientListType {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "recipient" => self.recipient.push(read(rd, e, empty)?),
+            "recipient" => read_push(&mut self.recipient, rd, e, empty)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -1402,8 +1338,10 @@ impl ReadXml for DataFreshnessPolicyType {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "freshEverySchedule" => self.fresh_every_schedule = Some(read(rd, e, empty)?),
-            "freshAtSchedule" => self.fresh_at_schedule = Some(read(rd, e, empty)?),
+            "freshEverySchedule" => {
+                read_opt(&mut self.fresh_every_schedule, rd, e, empty)?
+            }
+            "freshAtSchedule" => read_opt(&mut self.fresh_at_schedule, rd, e, empty)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -1419,7 +1357,7 @@ impl ReadXml for DataQualityIndicatorListType {
     ) -> Result<bool, Error> {
         match name {
             "dataQualityIndicator" => {
-                self.data_quality_indicator.push(read(rd, e, empty)?)
+                read_push(&mut self.data_quality_indicator, rd, e, empty)?
             }
             _ => return Ok(false),
         }
@@ -1450,8 +1388,8 @@ impl ReadXml for DataQualityIndicatorType {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "site" => self.site = Some(read(rd, e, empty)?),
-            "owner" => self.owner = Some(read(rd, e, empty)?),
+            "site" => read_opt(&mut self.site, rd, e, empty)?,
+            "owner" => read_opt(&mut self.owner, rd, e, empty)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -1466,7 +1404,9 @@ impl ReadXml for DataQualityTriggerListType {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "dataQualityTrigger" => self.data_quality_trigger.push(read(rd, e, empty)?),
+            "dataQualityTrigger" => {
+                read_push(&mut self.data_quality_trigger, rd, e, empty)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -1500,7 +1440,9 @@ impl ReadXml for DataQualityWarningListType {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "dataQualityWarning" => self.data_quality_warning.push(read(rd, e, empty)?),
+            "dataQualityWarning" => {
+                read_push(&mut self.data_quality_warning, rd, e, empty)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -1530,8 +1472,8 @@ impl ReadXml for DataQualityWarningType {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "site" => self.site = Some(read(rd, e, empty)?),
-            "owner" => self.owner = Some(read(rd, e, empty)?),
+            "site" => read_opt(&mut self.site, rd, e, empty)?,
+            "owner" => read_opt(&mut self.owner, rd, e, empty)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -1552,7 +1494,7 @@ impl ReadXml for DataSourceListType {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "datasource" => self.datasource.push(read(rd, e, empty)?),
+            "datasource" => read_push(&mut self.datasource, rd, e, empty)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -1597,13 +1539,13 @@ impl ReadXml for DataSourceType {
     ) -> Result<bool, Error> {
         match name {
             "connectionCredentials" => {
-                self.connection_credentials = Some(read(rd, e, empty)?);
+                read_opt(&mut self.connection_credentials, rd, e, empty)?
             }
-            "site" => self.site = Some(read(rd, e, empty)?),
-            "project" => self.project = Some(read(rd, e, empty)?),
-            "location" => self.location = Some(read(rd, e, empty)?),
-            "owner" => self.owner = Some(read(rd, e, empty)?),
-            "tags" => self.tags = Some(read(rd, e, empty)?),
+            "site" => read_opt(&mut self.site, rd, e, empty)?,
+            "project" => read_opt(&mut self.project, rd, e, empty)?,
+            "location" => read_opt(&mut self.location, rd, e, empty)?,
+            "owner" => read_opt(&mut self.owner, rd, e, empty)?,
+            "tags" => read_opt(&mut self.tags, rd, e, empty)?,
             "parentDataSourceUrls" => {
                 if let Some(v) = read_value_element(rd, e, empty)? {
                     self.parent_data_source_urls.push(v);
@@ -1623,14 +1565,14 @@ impl ReadXml for DataUpdateActionType {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "condition" => self.condition = Some(read(rd, e, empty)?),
+            "condition" => read_opt(&mut self.condition, rd, e, empty)?,
             "action" => self.action = read_value_element(rd, e, empty)?,
             "source-file" => self.source_file = read_value_element(rd, e, empty)?,
             "source-table" => self.source_table = read_value_element(rd, e, empty)?,
             "source-schema" => self.source_schema = read_value_element(rd, e, empty)?,
             "target-table" => self.target_table = read_value_element(rd, e, empty)?,
             "target-schema" => self.target_schema = read_value_element(rd, e, empty)?,
-            "actions" => self.actions = Some(Box::new(read(rd, e, empty)?)),
+            "actions" => read_box(&mut self.actions, rd, e, empty)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -1648,8 +1590,8 @@ impl ReadXml for DataUpdateConditionType {
             "op" => self.op = read_value_element(rd, e, empty)?,
             "source-col" => self.source_col = read_value_element(rd, e, empty)?,
             "target-col" => self.target_col = read_value_element(rd, e, empty)?,
-            "const" => self.const_ = Some(read(rd, e, empty)?),
-            "args" => self.args.push(read(rd, e, empty)?),
+            "const" => read_opt(&mut self.const_, rd, e, empty)?,
+            "args" => read_push(&mut self.args, rd, e, empty)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -1688,7 +1630,7 @@ impl ReadXml for DatabaseAnchorRequestType {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "connectionParams" => self.connection_params = Some(read(rd, e, empty)?),
+            "connectionParams" => read_opt(&mut self.connection_params, rd, e, empty)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -1703,7 +1645,7 @@ impl ReadXml for DatabaseAnchorResponseListType {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "databaseAnchor" => self.database_anchor.push(read(rd, e, empty)?),
+            "databaseAnchor" => read_push(&mut self.database_anchor, rd, e, empty)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -1725,7 +1667,7 @@ impl ReadXml for DatabaseAnchorResponseType {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "tableAnchors" => self.table_anchors = Some(read(rd, e, empty)?),
+            "tableAnchors" => read_opt(&mut self.table_anchors, rd, e, empty)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -1763,11 +1705,11 @@ impl ReadXml for DatabaseType {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "site" => self.site = Some(read(rd, e, empty)?),
-            "contact" => self.contact = Some(read(rd, e, empty)?),
-            "certifier" => self.certifier = Some(read(rd, e, empty)?),
-            "location" => self.location = Some(read(rd, e, empty)?),
-            "tags" => self.tags = Some(read(rd, e, empty)?),
+            "site" => read_opt(&mut self.site, rd, e, empty)?,
+            "contact" => read_opt(&mut self.contact, rd, e, empty)?,
+            "certifier" => read_opt(&mut self.certifier, rd, e, empty)?,
+            "location" => read_opt(&mut self.location, rd, e, empty)?,
+            "tags" => read_opt(&mut self.tags, rd, e, empty)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -1782,7 +1724,7 @@ impl ReadXml for DegradationListType {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "downgradedFeature" => self.downgraded_feature.push(read(rd, e, empty)?),
+            "downgradedFeature" => read_push(&mut self.downgraded_feature, rd, e, empty)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -1806,7 +1748,7 @@ impl ReadXml for DomainDirectiveListType {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "domain" => self.domain.push(read(rd, e, empty)?),
+            "domain" => read_push(&mut self.domain, rd, e, empty)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -1852,7 +1794,7 @@ impl ReadXml for EdgePoolDomainTypeList {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "domain" => self.domain.push(read(rd, e, empty)?),
+            "domain" => read_push(&mut self.domain, rd, e, empty)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -1867,7 +1809,7 @@ impl ReadXml for EdgePoolRequestType {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "pool" => self.pool = Some(read(rd, e, empty)?),
+            "pool" => read_opt(&mut self.pool, rd, e, empty)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -1882,8 +1824,8 @@ impl ReadXml for EdgePoolResponseType {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "pool" => self.pool = Some(read(rd, e, empty)?),
-            "domains" => self.domains = Some(read(rd, e, empty)?),
+            "pool" => read_opt(&mut self.pool, rd, e, empty)?,
+            "domains" => read_opt(&mut self.domains, rd, e, empty)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -1898,7 +1840,7 @@ impl ReadXml for EdgePoolResponseTypeList {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "poolList" => self.pool_list.push(read(rd, e, empty)?),
+            "poolList" => read_push(&mut self.pool_list, rd, e, empty)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -1979,7 +1921,7 @@ impl ReadXml for ExplanationType {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "users" => self.users = Some(read(rd, e, empty)?),
+            "users" => read_opt(&mut self.users, rd, e, empty)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -2059,7 +2001,7 @@ impl ReadXml for ExtensionsSiteSettingsType {
             "includePartnerBuilt" => {
                 self.include_partner_built = read_value_element(rd, e, empty)?;
             }
-            "safeList" => self.safe_list.push(read(rd, e, empty)?),
+            "safeList" => read_push(&mut self.safe_list, rd, e, empty)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -2075,7 +2017,7 @@ impl ReadXml for ExternalAuthorizationServerListType {
     ) -> Result<bool, Error> {
         match name {
             "externalAuthorizationServer" => {
-                self.external_authorization_server.push(read(rd, e, empty)?)
+                read_push(&mut self.external_authorization_server, rd, e, empty)?
             }
             _ => return Ok(false),
         }
@@ -2105,8 +2047,8 @@ impl ReadXml for ExtractCreationJobType {
     ) -> Result<bool, Error> {
         match name {
             "notes" => self.notes = read_value_element(rd, e, empty)?,
-            "workbook" => self.workbook = Some(read(rd, e, empty)?),
-            "datasource" => self.datasource = Some(read(rd, e, empty)?),
+            "workbook" => read_opt(&mut self.workbook, rd, e, empty)?,
+            "datasource" => read_opt(&mut self.datasource, rd, e, empty)?,
             "jobLuid" => self.job_luid = read_value_element(rd, e, empty)?,
             _ => return Ok(false),
         }
@@ -2122,7 +2064,7 @@ impl ReadXml for ExtractListType {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "extract" => self.extract.push(read(rd, e, empty)?),
+            "extract" => read_push(&mut self.extract, rd, e, empty)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -2138,10 +2080,10 @@ impl ReadXml for ExtractRefreshJobType {
     ) -> Result<bool, Error> {
         match name {
             "notes" => self.notes = read_value_element(rd, e, empty)?,
-            "datasource" => self.datasource = Some(read(rd, e, empty)?),
-            "view" => self.view = Some(read(rd, e, empty)?),
-            "virtualConnection" => self.virtual_connection = Some(read(rd, e, empty)?),
-            "workbook" => self.workbook = Some(read(rd, e, empty)?),
+            "datasource" => read_opt(&mut self.datasource, rd, e, empty)?,
+            "view" => read_opt(&mut self.view, rd, e, empty)?,
+            "virtualConnection" => read_opt(&mut self.virtual_connection, rd, e, empty)?,
+            "workbook" => read_opt(&mut self.workbook, rd, e, empty)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -2164,8 +2106,8 @@ impl ReadXml for ExtractType {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "datasource" => self.datasource = Some(read(rd, e, empty)?),
-            "workbook" => self.workbook = Some(read(rd, e, empty)?),
+            "datasource" => read_opt(&mut self.datasource, rd, e, empty)?,
+            "workbook" => read_opt(&mut self.workbook, rd, e, empty)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -2180,7 +2122,7 @@ impl ReadXml for FavoriteListType {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "favorite" => self.favorite.push(read(rd, e, empty)?),
+            "favorite" => read_push(&mut self.favorite, rd, e, empty)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -2195,7 +2137,7 @@ impl ReadXml for FavoriteOrderingListType {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "favoriteOrdering" => self.favorite_ordering.push(read(rd, e, empty)?),
+            "favoriteOrdering" => read_push(&mut self.favorite_ordering, rd, e, empty)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -2231,13 +2173,13 @@ impl ReadXml for FavoriteType {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "collection" => self.collection = Some(read(rd, e, empty)?),
-            "datasource" => self.datasource = Some(read(rd, e, empty)?),
-            "flow" => self.flow = Some(read(rd, e, empty)?),
-            "metric" => self.metric = Some(read(rd, e, empty)?),
-            "project" => self.project = Some(read(rd, e, empty)?),
-            "view" => self.view = Some(read(rd, e, empty)?),
-            "workbook" => self.workbook = Some(read(rd, e, empty)?),
+            "collection" => read_opt(&mut self.collection, rd, e, empty)?,
+            "datasource" => read_opt(&mut self.datasource, rd, e, empty)?,
+            "flow" => read_opt(&mut self.flow, rd, e, empty)?,
+            "metric" => read_opt(&mut self.metric, rd, e, empty)?,
+            "project" => read_opt(&mut self.project, rd, e, empty)?,
+            "view" => read_opt(&mut self.view, rd, e, empty)?,
+            "workbook" => read_opt(&mut self.workbook, rd, e, empty)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -2262,7 +2204,7 @@ impl ReadXml for FlowListType {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "flow" => self.flow.push(read(rd, e, empty)?),
+            "flow" => read_push(&mut self.flow, rd, e, empty)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -2277,7 +2219,7 @@ impl ReadXml for FlowOutputStepListType {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "flowOutputStep" => self.flow_output_step.push(read(rd, e, empty)?),
+            "flowOutputStep" => read_push(&mut self.flow_output_step, rd, e, empty)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -2327,7 +2269,7 @@ impl ReadXml for FlowParameterDomainType {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "values" => self.values = Some(read(rd, e, empty)?),
+            "values" => read_opt(&mut self.values, rd, e, empty)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -2348,7 +2290,7 @@ impl ReadXml for FlowParameterListDomainType {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "values" => self.values = Some(read(rd, e, empty)?),
+            "values" => read_opt(&mut self.values, rd, e, empty)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -2363,7 +2305,7 @@ impl ReadXml for FlowParameterListType {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "parameter" => self.parameter.push(read(rd, e, empty)?),
+            "parameter" => read_push(&mut self.parameter, rd, e, empty)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -2409,7 +2351,7 @@ impl ReadXml for FlowParameterRunListType {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "parameterRuns" => self.parameter_runs.push(read(rd, e, empty)?),
+            "parameterRuns" => read_push(&mut self.parameter_runs, rd, e, empty)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -2463,7 +2405,7 @@ impl ReadXml for FlowParameterType {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "domain" => self.domain = Some(read(rd, e, empty)?),
+            "domain" => read_opt(&mut self.domain, rd, e, empty)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -2478,7 +2420,7 @@ impl ReadXml for FlowRunListType {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "flowRuns" => self.flow_runs.push(read(rd, e, empty)?),
+            "flowRuns" => read_push(&mut self.flow_runs, rd, e, empty)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -2493,7 +2435,7 @@ impl ReadXml for FlowRunSpecFlowOutputSteps {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "flowOutputStep" => self.flow_output_step.push(read(rd, e, empty)?),
+            "flowOutputStep" => read_push(&mut self.flow_output_step, rd, e, empty)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -2508,7 +2450,9 @@ impl ReadXml for FlowRunSpecFlowParameterSpecs {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "flowParameterSpec" => self.flow_parameter_spec.push(read(rd, e, empty)?),
+            "flowParameterSpec" => {
+                read_push(&mut self.flow_parameter_spec, rd, e, empty)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -2530,8 +2474,10 @@ impl ReadXml for FlowRunSpecType {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "flowOutputSteps" => self.flow_output_steps = Some(read(rd, e, empty)?),
-            "flowParameterSpecs" => self.flow_parameter_specs = Some(read(rd, e, empty)?),
+            "flowOutputSteps" => read_opt(&mut self.flow_output_steps, rd, e, empty)?,
+            "flowParameterSpecs" => {
+                read_opt(&mut self.flow_parameter_specs, rd, e, empty)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -2558,7 +2504,7 @@ impl ReadXml for FlowRunType {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "flowParameterRuns" => self.flow_parameter_runs = Some(read(rd, e, empty)?),
+            "flowParameterRuns" => read_opt(&mut self.flow_parameter_runs, rd, e, empty)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -2585,11 +2531,11 @@ impl ReadXml for FlowType {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "site" => self.site = Some(read(rd, e, empty)?),
-            "project" => self.project = Some(read(rd, e, empty)?),
-            "owner" => self.owner = Some(read(rd, e, empty)?),
-            "tags" => self.tags = Some(read(rd, e, empty)?),
-            "parameters" => self.parameters = Some(read(rd, e, empty)?),
+            "site" => read_opt(&mut self.site, rd, e, empty)?,
+            "project" => read_opt(&mut self.project, rd, e, empty)?,
+            "owner" => read_opt(&mut self.owner, rd, e, empty)?,
+            "tags" => read_opt(&mut self.tags, rd, e, empty)?,
+            "parameters" => read_opt(&mut self.parameters, rd, e, empty)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -2610,8 +2556,10 @@ impl ReadXml for FlowWarningsListContainerType {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "connectionWarnings" => self.connection_warnings = Some(read(rd, e, empty)?),
-            "nodeWarnings" => self.node_warnings = Some(read(rd, e, empty)?),
+            "connectionWarnings" => {
+                read_opt(&mut self.connection_warnings, rd, e, empty)?
+            }
+            "nodeWarnings" => read_opt(&mut self.node_warnings, rd, e, empty)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -2626,7 +2574,7 @@ impl ReadXml for FrequencyDetailsIntervals {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "interval" => self.interval.push(read(rd, e, empty)?),
+            "interval" => read_push(&mut self.interval, rd, e, empty)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -2648,7 +2596,7 @@ impl ReadXml for FrequencyDetailsType {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "intervals" => self.intervals = Some(read(rd, e, empty)?),
+            "intervals" => read_opt(&mut self.intervals, rd, e, empty)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -2663,7 +2611,7 @@ impl ReadXml for FreshAtScheduleIntervals {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "interval" => self.interval.push(read(rd, e, empty)?),
+            "interval" => read_push(&mut self.interval, rd, e, empty)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -2686,7 +2634,7 @@ impl ReadXml for FreshAtScheduleType {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "intervals" => self.intervals = Some(read(rd, e, empty)?),
+            "intervals" => read_opt(&mut self.intervals, rd, e, empty)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -2721,7 +2669,7 @@ impl ReadXml for GranteeCapabilitiesCapabilities {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "capability" => self.capability.push(read(rd, e, empty)?),
+            "capability" => read_push(&mut self.capability, rd, e, empty)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -2736,10 +2684,10 @@ impl ReadXml for GranteeCapabilitiesType {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "group" => self.group = Some(read(rd, e, empty)?),
-            "groupSet" => self.group_set = Some(read(rd, e, empty)?),
-            "user" => self.user = Some(read(rd, e, empty)?),
-            "capabilities" => self.capabilities = Some(read(rd, e, empty)?),
+            "group" => read_opt(&mut self.group, rd, e, empty)?,
+            "groupSet" => read_opt(&mut self.group_set, rd, e, empty)?,
+            "user" => read_opt(&mut self.user, rd, e, empty)?,
+            "capabilities" => read_opt(&mut self.capabilities, rd, e, empty)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -2754,7 +2702,7 @@ impl ReadXml for GroupInfoListType {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "group" => self.group.push(read(rd, e, empty)?),
+            "group" => read_push(&mut self.group, rd, e, empty)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -2779,7 +2727,7 @@ impl ReadXml for GroupListType {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "group" => self.group.push(read(rd, e, empty)?),
+            "group" => read_push(&mut self.group, rd, e, empty)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -2794,7 +2742,7 @@ impl ReadXml for GroupSetListType {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "groupSet" => self.group_set.push(read(rd, e, empty)?),
+            "groupSet" => read_push(&mut self.group_set, rd, e, empty)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -2818,7 +2766,7 @@ impl ReadXml for GroupSetType {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "group" => self.group.push(read(rd, e, empty)?),
+            "group" => read_push(&mut self.group, rd, e, empty)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -2843,8 +2791,8 @@ impl ReadXml for GroupType {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "domain" => self.domain = Some(read(rd, e, empty)?),
-            "import" => self.import = Some(read(rd, e, empty)?),
+            "domain" => read_opt(&mut self.domain, rd, e, empty)?,
+            "import" => read_opt(&mut self.import, rd, e, empty)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -2895,18 +2843,20 @@ impl ReadXml for JobType {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "statusNotes" => self.status_notes = Some(read(rd, e, empty)?),
+            "statusNotes" => read_opt(&mut self.status_notes, rd, e, empty)?,
             "updateUploadedFileJob" => {
-                self.update_uploaded_file_job = Some(read(rd, e, empty)?);
+                read_opt(&mut self.update_uploaded_file_job, rd, e, empty)?
             }
-            "extractRefreshJob" => self.extract_refresh_job = Some(read(rd, e, empty)?),
+            "extractRefreshJob" => read_opt(&mut self.extract_refresh_job, rd, e, empty)?,
             "subscriptionJobType" => {
-                self.subscription_job_type = Some(read(rd, e, empty)?);
+                read_opt(&mut self.subscription_job_type, rd, e, empty)?
             }
-            "runFlowJobType" => self.run_flow_job_type = Some(read(rd, e, empty)?),
-            "extractCreationJob" => self.extract_creation_job = Some(read(rd, e, empty)?),
+            "runFlowJobType" => read_opt(&mut self.run_flow_job_type, rd, e, empty)?,
+            "extractCreationJob" => {
+                read_opt(&mut self.extract_creation_job, rd, e, empty)?
+            }
             "thumbnailsRefreshJob" => {
-                self.thumbnails_refresh_job = Some(read(rd, e, empty)?);
+                read_opt(&mut self.thumbnails_refresh_job, rd, e, empty)?
             }
             _ => return Ok(false),
         }
@@ -2922,7 +2872,7 @@ impl ReadXml for LabelCategoryListType {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "labelCategory" => self.label_category.push(read(rd, e, empty)?),
+            "labelCategory" => read_push(&mut self.label_category, rd, e, empty)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -2946,7 +2896,7 @@ impl ReadXml for LabelListType {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "label" => self.label.push(read(rd, e, empty)?),
+            "label" => read_push(&mut self.label, rd, e, empty)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -2977,8 +2927,8 @@ impl ReadXml for LabelType {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "site" => self.site = Some(read(rd, e, empty)?),
-            "owner" => self.owner = Some(read(rd, e, empty)?),
+            "site" => read_opt(&mut self.site, rd, e, empty)?,
+            "owner" => read_opt(&mut self.owner, rd, e, empty)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -2993,7 +2943,7 @@ impl ReadXml for LabelValueListType {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "labelValue" => self.label_value.push(read(rd, e, empty)?),
+            "labelValue" => read_push(&mut self.label_value, rd, e, empty)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -3019,7 +2969,7 @@ impl ReadXml for LabelValueType {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "site" => self.site = Some(read(rd, e, empty)?),
+            "site" => read_opt(&mut self.site, rd, e, empty)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -3041,7 +2991,7 @@ impl ReadXml for LensType {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "owner" => self.owner = Some(read(rd, e, empty)?),
+            "owner" => read_opt(&mut self.owner, rd, e, empty)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -3097,8 +3047,8 @@ impl ReadXml for LinkUserPayloadType {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "user" => self.user = Some(read(rd, e, empty)?),
-            "siteRole" => self.site_role = Some(read(rd, e, empty)?),
+            "user" => read_opt(&mut self.user, rd, e, empty)?,
+            "siteRole" => read_opt(&mut self.site_role, rd, e, empty)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -3123,7 +3073,7 @@ impl ReadXml for LinkUserSiteRoleType {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "authDetails" => self.auth_details = Some(read(rd, e, empty)?),
+            "authDetails" => read_opt(&mut self.auth_details, rd, e, empty)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -3160,7 +3110,7 @@ impl ReadXml for LinkedTaskListType {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "linkedTasks" => self.linked_tasks.push(read(rd, e, empty)?),
+            "linkedTasks" => read_push(&mut self.linked_tasks, rd, e, empty)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -3175,7 +3125,7 @@ impl ReadXml for LinkedTaskStepListType {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "linkedTaskSteps" => self.linked_task_steps.push(read(rd, e, empty)?),
+            "linkedTaskSteps" => read_push(&mut self.linked_task_steps, rd, e, empty)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -3200,7 +3150,7 @@ impl ReadXml for LinkedTaskStepType {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "task" => self.task = Some(read(rd, e, empty)?),
+            "task" => read_opt(&mut self.task, rd, e, empty)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -3222,8 +3172,8 @@ impl ReadXml for LinkedTaskType {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "schedule" => self.schedule = Some(read(rd, e, empty)?),
-            "linkedTaskSteps" => self.linked_task_steps = Some(read(rd, e, empty)?),
+            "schedule" => read_opt(&mut self.schedule, rd, e, empty)?,
+            "linkedTaskSteps" => read_opt(&mut self.linked_task_steps, rd, e, empty)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -3264,7 +3214,7 @@ impl ReadXml for McpSiteSettingsType {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "settings" => self.settings.push(read(rd, e, empty)?),
+            "settings" => read_push(&mut self.settings, rd, e, empty)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -3279,7 +3229,7 @@ impl ReadXml for MetricListType {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "metric" => self.metric.push(read(rd, e, empty)?),
+            "metric" => read_push(&mut self.metric, rd, e, empty)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -3306,11 +3256,11 @@ impl ReadXml for MetricType {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "site" => self.site = Some(read(rd, e, empty)?),
-            "project" => self.project = Some(read(rd, e, empty)?),
-            "owner" => self.owner = Some(read(rd, e, empty)?),
-            "tags" => self.tags = Some(read(rd, e, empty)?),
-            "underlyingView" => self.underlying_view = Some(read(rd, e, empty)?),
+            "site" => read_opt(&mut self.site, rd, e, empty)?,
+            "project" => read_opt(&mut self.project, rd, e, empty)?,
+            "owner" => read_opt(&mut self.owner, rd, e, empty)?,
+            "tags" => read_opt(&mut self.tags, rd, e, empty)?,
+            "underlyingView" => read_opt(&mut self.underlying_view, rd, e, empty)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -3326,7 +3276,7 @@ impl ReadXml for MobileSecuritySettingsListType {
     ) -> Result<bool, Error> {
         match name {
             "mobileSecuritySettings" => {
-                self.mobile_security_settings.push(read(rd, e, empty)?)
+                read_push(&mut self.mobile_security_settings, rd, e, empty)?
             }
             _ => return Ok(false),
         }
@@ -3349,8 +3299,8 @@ impl ReadXml for MobileSecuritySettingsPolicyType {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "iosConfig" => self.ios_config = Some(read(rd, e, empty)?),
-            "androidConfig" => self.android_config = Some(read(rd, e, empty)?),
+            "iosConfig" => read_opt(&mut self.ios_config, rd, e, empty)?,
+            "androidConfig" => read_opt(&mut self.android_config, rd, e, empty)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -3375,9 +3325,9 @@ impl ReadXml for NotificationPreferenceUpdateStatusType {
         match name {
             "status" => self.status = read_value_element(rd, e, empty)?,
             "userNotificationsPreference" => {
-                self.user_notifications_preference = Some(read(rd, e, empty)?);
+                read_opt(&mut self.user_notifications_preference, rd, e, empty)?
             }
-            "error" => self.error = Some(read(rd, e, empty)?),
+            "error" => read_opt(&mut self.error, rd, e, empty)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -3393,7 +3343,7 @@ impl ReadXml for NotificationsPreferenceUpdateStatusListType {
     ) -> Result<bool, Error> {
         match name {
             "notificationUpdateStatus" => {
-                self.notification_update_status.push(read(rd, e, empty)?)
+                read_push(&mut self.notification_update_status, rd, e, empty)?
             }
             _ => return Ok(false),
         }
@@ -3409,7 +3359,7 @@ impl ReadXml for Onboarding {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "actions" => self.actions.push(read(rd, e, empty)?),
+            "actions" => read_push(&mut self.actions, rd, e, empty)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -3449,19 +3399,21 @@ impl ReadXml for PermissionsType {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "parent" => self.parent = Some(read(rd, e, empty)?),
-            "collection" => self.collection = Some(read(rd, e, empty)?),
-            "database" => self.database = Some(read(rd, e, empty)?),
-            "datasource" => self.datasource = Some(read(rd, e, empty)?),
-            "flow" => self.flow = Some(read(rd, e, empty)?),
-            "lens" => self.lens = Some(read(rd, e, empty)?),
-            "metric" => self.metric = Some(read(rd, e, empty)?),
-            "project" => self.project = Some(read(rd, e, empty)?),
-            "table" => self.table = Some(read(rd, e, empty)?),
-            "view" => self.view = Some(read(rd, e, empty)?),
-            "virtualConnection" => self.virtual_connection = Some(read(rd, e, empty)?),
-            "workbook" => self.workbook = Some(read(rd, e, empty)?),
-            "granteeCapabilities" => self.grantee_capabilities.push(read(rd, e, empty)?),
+            "parent" => read_opt(&mut self.parent, rd, e, empty)?,
+            "collection" => read_opt(&mut self.collection, rd, e, empty)?,
+            "database" => read_opt(&mut self.database, rd, e, empty)?,
+            "datasource" => read_opt(&mut self.datasource, rd, e, empty)?,
+            "flow" => read_opt(&mut self.flow, rd, e, empty)?,
+            "lens" => read_opt(&mut self.lens, rd, e, empty)?,
+            "metric" => read_opt(&mut self.metric, rd, e, empty)?,
+            "project" => read_opt(&mut self.project, rd, e, empty)?,
+            "table" => read_opt(&mut self.table, rd, e, empty)?,
+            "view" => read_opt(&mut self.view, rd, e, empty)?,
+            "virtualConnection" => read_opt(&mut self.virtual_connection, rd, e, empty)?,
+            "workbook" => read_opt(&mut self.workbook, rd, e, empty)?,
+            "granteeCapabilities" => {
+                read_push(&mut self.grantee_capabilities, rd, e, empty)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -3476,7 +3428,9 @@ impl ReadXml for PersonalAccessTokenListType {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "personalAccessToken" => self.personal_access_token.push(read(rd, e, empty)?),
+            "personalAccessToken" => {
+                read_push(&mut self.personal_access_token, rd, e, empty)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -3569,7 +3523,7 @@ impl ReadXml for ProjectListType {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "project" => self.project.push(read(rd, e, empty)?),
+            "project" => read_push(&mut self.project, rd, e, empty)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -3619,8 +3573,8 @@ impl ReadXml for ProjectType {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "owner" => self.owner = Some(read(rd, e, empty)?),
-            "contentsCounts" => self.contents_counts = Some(read(rd, e, empty)?),
+            "owner" => read_opt(&mut self.owner, rd, e, empty)?,
+            "contentsCounts" => read_opt(&mut self.contents_counts, rd, e, empty)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -3643,7 +3597,7 @@ impl ReadXml for PublishToSalesforceBatchType {
     ) -> Result<bool, Error> {
         match name {
             "publishToSalesforceInfo" => {
-                self.publish_to_salesforce_info.push(read(rd, e, empty)?)
+                read_push(&mut self.publish_to_salesforce_info, rd, e, empty)?
             }
             _ => return Ok(false),
         }
@@ -3712,7 +3666,7 @@ impl ReadXml for RecentListType {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "recent" => self.recent.push(read(rd, e, empty)?),
+            "recent" => read_push(&mut self.recent, rd, e, empty)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -3727,11 +3681,11 @@ impl ReadXml for RecentType {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "datasource" => self.datasource = Some(read(rd, e, empty)?),
-            "flow" => self.flow = Some(read(rd, e, empty)?),
-            "project" => self.project = Some(read(rd, e, empty)?),
-            "view" => self.view = Some(read(rd, e, empty)?),
-            "workbook" => self.workbook = Some(read(rd, e, empty)?),
+            "datasource" => read_opt(&mut self.datasource, rd, e, empty)?,
+            "flow" => read_opt(&mut self.flow, rd, e, empty)?,
+            "project" => read_opt(&mut self.project, rd, e, empty)?,
+            "view" => read_opt(&mut self.view, rd, e, empty)?,
+            "workbook" => read_opt(&mut self.workbook, rd, e, empty)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -3746,7 +3700,7 @@ impl ReadXml for RecommendationDismissalType {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "view" => self.view = Some(read(rd, e, empty)?),
+            "view" => read_opt(&mut self.view, rd, e, empty)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -3761,7 +3715,7 @@ impl ReadXml for RecommendationListType {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "recommendation" => self.recommendation.push(read(rd, e, empty)?),
+            "recommendation" => read_push(&mut self.recommendation, rd, e, empty)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -3784,8 +3738,8 @@ impl ReadXml for RecommendationType {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "view" => self.view = Some(read(rd, e, empty)?),
-            "explanation" => self.explanation = Some(read(rd, e, empty)?),
+            "view" => read_opt(&mut self.view, rd, e, empty)?,
+            "explanation" => read_opt(&mut self.explanation, rd, e, empty)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -3800,7 +3754,7 @@ impl ReadXml for ResourceList {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "resource" => self.resource.push(read(rd, e, empty)?),
+            "resource" => read_push(&mut self.resource, rd, e, empty)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -3824,7 +3778,7 @@ impl ReadXml for RevisionListType {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "revision" => self.revision.push(read(rd, e, empty)?),
+            "revision" => read_push(&mut self.revision, rd, e, empty)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -3849,7 +3803,7 @@ impl ReadXml for RevisionType {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "publisher" => self.publisher = Some(read(rd, e, empty)?),
+            "publisher" => read_opt(&mut self.publisher, rd, e, empty)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -3864,7 +3818,7 @@ impl ReadXml for RoutingFilterListType {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "routingFilter" => self.routing_filter.push(read(rd, e, empty)?),
+            "routingFilter" => read_push(&mut self.routing_filter, rd, e, empty)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -3885,7 +3839,7 @@ impl ReadXml for RoutingFilterProjectsRequestType {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "project" => self.project.push(read(rd, e, empty)?),
+            "project" => read_push(&mut self.project, rd, e, empty)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -3908,7 +3862,7 @@ impl ReadXml for RoutingFilterRequestType {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "project" => self.project.push(read(rd, e, empty)?),
+            "project" => read_push(&mut self.project, rd, e, empty)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -3935,7 +3889,7 @@ impl ReadXml for RoutingFilterType {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "project" => self.project.push(read(rd, e, empty)?),
+            "project" => read_push(&mut self.project, rd, e, empty)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -3957,7 +3911,7 @@ impl ReadXml for RunFlowJobType {
     ) -> Result<bool, Error> {
         match name {
             "notes" => self.notes = read_value_element(rd, e, empty)?,
-            "flow" => self.flow = Some(read(rd, e, empty)?),
+            "flow" => read_opt(&mut self.flow, rd, e, empty)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -3978,7 +3932,7 @@ impl ReadXml for SalesforceAppListType {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "salesforceApp" => self.salesforce_app.push(read(rd, e, empty)?),
+            "salesforceApp" => read_push(&mut self.salesforce_app, rd, e, empty)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -4006,7 +3960,7 @@ impl ReadXml for ScheduleListType {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "schedule" => self.schedule.push(read(rd, e, empty)?),
+            "schedule" => read_push(&mut self.schedule, rd, e, empty)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -4056,7 +4010,7 @@ impl ReadXml for ScheduleType {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "frequencyDetails" => self.frequency_details = Some(read(rd, e, empty)?),
+            "frequencyDetails" => read_opt(&mut self.frequency_details, rd, e, empty)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -4071,7 +4025,7 @@ impl ReadXml for ScimConfigurationListType {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "scimConfiguration" => self.scim_configuration.push(read(rd, e, empty)?),
+            "scimConfiguration" => read_push(&mut self.scim_configuration, rd, e, empty)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -4109,13 +4063,13 @@ impl ReadXml for ServerInfo {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "productVersion" => self.product_version = Some(read(rd, e, empty)?),
+            "productVersion" => read_opt(&mut self.product_version, rd, e, empty)?,
             "prepConductorVersion" => {
                 self.prep_conductor_version = read_value_element(rd, e, empty)?;
             }
             "restApiVersion" => self.rest_api_version = read_value_element(rd, e, empty)?,
             "platform" => self.platform = read_value_element(rd, e, empty)?,
-            "serverSettings" => self.server_settings = Some(read(rd, e, empty)?),
+            "serverSettings" => read_opt(&mut self.server_settings, rd, e, empty)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -4164,7 +4118,7 @@ impl ReadXml for ServiceTokenListType {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "serviceToken" => self.service_token.push(read(rd, e, empty)?),
+            "serviceToken" => read_push(&mut self.service_token, rd, e, empty)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -4194,8 +4148,8 @@ impl ReadXml for SessionType {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "site" => self.site = Some(read(rd, e, empty)?),
-            "user" => self.user = Some(read(rd, e, empty)?),
+            "site" => read_opt(&mut self.site, rd, e, empty)?,
+            "user" => read_opt(&mut self.user, rd, e, empty)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -4210,7 +4164,7 @@ impl ReadXml for SessionsType {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "session" => self.session.push(read(rd, e, empty)?),
+            "session" => read_push(&mut self.session, rd, e, empty)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -4226,7 +4180,7 @@ impl ReadXml for SiteAuthConfigurationListType {
     ) -> Result<bool, Error> {
         match name {
             "siteAuthConfiguration" => {
-                self.site_auth_configuration.push(read(rd, e, empty)?)
+                read_push(&mut self.site_auth_configuration, rd, e, empty)?
             }
             _ => return Ok(false),
         }
@@ -4274,7 +4228,7 @@ impl ReadXml for SiteListType {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "site" => self.site.push(read(rd, e, empty)?),
+            "site" => read_push(&mut self.site, rd, e, empty)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -4290,7 +4244,7 @@ impl ReadXml for SiteOIDCConfigurationListType {
     ) -> Result<bool, Error> {
         match name {
             "siteOIDCConfiguration" => {
-                self.site_oidc_configuration.push(read(rd, e, empty)?)
+                read_push(&mut self.site_oidc_configuration, rd, e, empty)?
             }
             _ => return Ok(false),
         }
@@ -4565,9 +4519,9 @@ impl ReadXml for SiteType {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "usage" => self.usage = Some(read(rd, e, empty)?),
-            "settings" => self.settings.push(read(rd, e, empty)?),
-            "siteSettings" => self.site_settings.push(read(rd, e, empty)?),
+            "usage" => read_opt(&mut self.usage, rd, e, empty)?,
+            "settings" => read_push(&mut self.settings, rd, e, empty)?,
+            "siteSettings" => read_push(&mut self.site_settings, rd, e, empty)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -4582,7 +4536,7 @@ impl ReadXml for StatusNoteListType {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "statusNote" => self.status_note.push(read(rd, e, empty)?),
+            "statusNote" => read_push(&mut self.status_note, rd, e, empty)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -4647,7 +4601,7 @@ impl ReadXml for SubscriptionListType {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "subscription" => self.subscription.push(read(rd, e, empty)?),
+            "subscription" => read_push(&mut self.subscription, rd, e, empty)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -4676,9 +4630,9 @@ impl ReadXml for SubscriptionType {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "content" => self.content = Some(read(rd, e, empty)?),
-            "schedule" => self.schedule = Some(read(rd, e, empty)?),
-            "user" => self.user = Some(read(rd, e, empty)?),
+            "content" => read_opt(&mut self.content, rd, e, empty)?,
+            "schedule" => read_opt(&mut self.schedule, rd, e, empty)?,
+            "user" => read_opt(&mut self.user, rd, e, empty)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -4708,7 +4662,7 @@ impl ReadXml for SuggestionListType {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "suggestion" => self.suggestion.push(read(rd, e, empty)?),
+            "suggestion" => read_push(&mut self.suggestion, rd, e, empty)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -4735,7 +4689,7 @@ impl ReadXml for TableAnchorListType {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "tableAnchor" => self.table_anchor.push(read(rd, e, empty)?),
+            "tableAnchor" => read_push(&mut self.table_anchor, rd, e, empty)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -4772,11 +4726,11 @@ impl ReadXml for TableType {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "site" => self.site = Some(read(rd, e, empty)?),
-            "contact" => self.contact = Some(read(rd, e, empty)?),
-            "certifier" => self.certifier = Some(read(rd, e, empty)?),
-            "tags" => self.tags = Some(read(rd, e, empty)?),
-            "location" => self.location = Some(read(rd, e, empty)?),
+            "site" => read_opt(&mut self.site, rd, e, empty)?,
+            "contact" => read_opt(&mut self.contact, rd, e, empty)?,
+            "certifier" => read_opt(&mut self.certifier, rd, e, empty)?,
+            "tags" => read_opt(&mut self.tags, rd, e, empty)?,
+            "location" => read_opt(&mut self.location, rd, e, empty)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -4808,8 +4762,8 @@ impl ReadXml for TableauCredentialsType {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "site" => self.site = Some(read(rd, e, empty)?),
-            "user" => self.user = Some(read(rd, e, empty)?),
+            "site" => read_opt(&mut self.site, rd, e, empty)?,
+            "user" => read_opt(&mut self.user, rd, e, empty)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -4824,8 +4778,8 @@ impl ReadXml for TagBatchType {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "tags" => self.tags = Some(read(rd, e, empty)?),
-            "contents" => self.contents = Some(read(rd, e, empty)?),
+            "tags" => read_opt(&mut self.tags, rd, e, empty)?,
+            "contents" => read_opt(&mut self.contents, rd, e, empty)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -4840,7 +4794,7 @@ impl ReadXml for TagListType {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "tag" => self.tag.push(read(rd, e, empty)?),
+            "tag" => read_push(&mut self.tag, rd, e, empty)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -4863,7 +4817,9 @@ impl ReadXml for TasSiteOAuthClientListType {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "tasSiteOAuthClient" => self.tas_site_o_auth_client.push(read(rd, e, empty)?),
+            "tasSiteOAuthClient" => {
+                read_push(&mut self.tas_site_o_auth_client, rd, e, empty)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -4896,8 +4852,8 @@ impl ReadXml for TaskDataAccelerationType {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "schedule" => self.schedule = Some(read(rd, e, empty)?),
-            "workbook" => self.workbook = Some(read(rd, e, empty)?),
+            "schedule" => read_opt(&mut self.schedule, rd, e, empty)?,
+            "workbook" => read_opt(&mut self.workbook, rd, e, empty)?,
             "lastRunAt" => self.last_run_at = read_value_element(rd, e, empty)?,
             _ => return Ok(false),
         }
@@ -4923,10 +4879,10 @@ impl ReadXml for TaskExtractRefreshType {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "schedule" => self.schedule = Some(read(rd, e, empty)?),
-            "datasource" => self.datasource = Some(read(rd, e, empty)?),
-            "view" => self.view = Some(read(rd, e, empty)?),
-            "workbook" => self.workbook = Some(read(rd, e, empty)?),
+            "schedule" => read_opt(&mut self.schedule, rd, e, empty)?,
+            "datasource" => read_opt(&mut self.datasource, rd, e, empty)?,
+            "view" => read_opt(&mut self.view, rd, e, empty)?,
+            "workbook" => read_opt(&mut self.workbook, rd, e, empty)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -4941,7 +4897,7 @@ impl ReadXml for TaskListType {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "task" => self.task.push(read(rd, e, empty)?),
+            "task" => read_push(&mut self.task, rd, e, empty)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -4965,9 +4921,9 @@ impl ReadXml for TaskRunFlowType {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "schedule" => self.schedule = Some(read(rd, e, empty)?),
-            "flow" => self.flow = Some(read(rd, e, empty)?),
-            "flowRunSpec" => self.flow_run_spec = Some(read(rd, e, empty)?),
+            "schedule" => read_opt(&mut self.schedule, rd, e, empty)?,
+            "flow" => read_opt(&mut self.flow, rd, e, empty)?,
+            "flowRunSpec" => read_opt(&mut self.flow_run_spec, rd, e, empty)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -4993,10 +4949,10 @@ impl ReadXml for TaskType {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "dataAcceleration" => self.data_acceleration = Some(read(rd, e, empty)?),
-            "extractRefresh" => self.extract_refresh = Some(read(rd, e, empty)?),
-            "flowRun" => self.flow_run = Some(read(rd, e, empty)?),
-            "schedule" => self.schedule = Some(read(rd, e, empty)?),
+            "dataAcceleration" => read_opt(&mut self.data_acceleration, rd, e, empty)?,
+            "extractRefresh" => read_opt(&mut self.extract_refresh, rd, e, empty)?,
+            "flowRun" => read_opt(&mut self.flow_run, rd, e, empty)?,
+            "schedule" => read_opt(&mut self.schedule, rd, e, empty)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -5012,7 +4968,7 @@ impl ReadXml for ThumbnailsRefreshJobType {
     ) -> Result<bool, Error> {
         match name {
             "jobLuid" => self.job_luid = read_value_element(rd, e, empty)?,
-            "workbook" => self.workbook = Some(read(rd, e, empty)?),
+            "workbook" => read_opt(&mut self.workbook, rd, e, empty)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -5027,7 +4983,7 @@ impl ReadXml for UpdateUploadedFileJobType {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "datasource" => self.datasource = Some(read(rd, e, empty)?),
+            "datasource" => read_opt(&mut self.datasource, rd, e, empty)?,
             "connectionLuid" => self.connection_luid = read_value_element(rd, e, empty)?,
             "notes" => self.notes = read_value_element(rd, e, empty)?,
             _ => return Ok(false),
@@ -5053,7 +5009,7 @@ impl ReadXml for UserListType {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "user" => self.user.push(read(rd, e, empty)?),
+            "user" => read_push(&mut self.user, rd, e, empty)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -5069,7 +5025,7 @@ impl ReadXml for UserNotificationsPreferenceListType {
     ) -> Result<bool, Error> {
         match name {
             "userNotificationsPreference" => {
-                self.user_notifications_preference.push(read(rd, e, empty)?)
+                read_push(&mut self.user_notifications_preference, rd, e, empty)?
             }
             _ => return Ok(false),
         }
@@ -5125,9 +5081,9 @@ impl ReadXml for UserType {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "domain" => self.domain = Some(read(rd, e, empty)?),
-            "groups" => self.groups = Some(read(rd, e, empty)?),
-            "publishingLimits" => self.publishing_limits = Some(read(rd, e, empty)?),
+            "domain" => read_opt(&mut self.domain, rd, e, empty)?,
+            "groups" => read_opt(&mut self.groups, rd, e, empty)?,
+            "publishingLimits" => read_opt(&mut self.publishing_limits, rd, e, empty)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -5142,7 +5098,7 @@ impl ReadXml for ViewListType {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "view" => self.view.push(read(rd, e, empty)?),
+            "view" => read_push(&mut self.view, rd, e, empty)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -5180,15 +5136,15 @@ impl ReadXml for ViewType {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "workbook" => self.workbook = Some(read(rd, e, empty)?),
-            "owner" => self.owner = Some(read(rd, e, empty)?),
-            "project" => self.project = Some(read(rd, e, empty)?),
-            "tags" => self.tags = Some(read(rd, e, empty)?),
-            "usage" => self.usage = Some(read(rd, e, empty)?),
+            "workbook" => read_opt(&mut self.workbook, rd, e, empty)?,
+            "owner" => read_opt(&mut self.owner, rd, e, empty)?,
+            "project" => read_opt(&mut self.project, rd, e, empty)?,
+            "tags" => read_opt(&mut self.tags, rd, e, empty)?,
+            "usage" => read_opt(&mut self.usage, rd, e, empty)?,
             "dataAccelerationConfig" => {
-                self.data_acceleration_config = Some(read(rd, e, empty)?);
+                read_opt(&mut self.data_acceleration_config, rd, e, empty)?
             }
-            "location" => self.location = Some(read(rd, e, empty)?),
+            "location" => read_opt(&mut self.location, rd, e, empty)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -5203,7 +5159,7 @@ impl ReadXml for VirtualConnectionConnectionsType {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "connection" => self.connection.push(read(rd, e, empty)?),
+            "connection" => read_push(&mut self.connection, rd, e, empty)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -5218,7 +5174,7 @@ impl ReadXml for VirtualConnectionListType {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "virtualConnection" => self.virtual_connection.push(read(rd, e, empty)?),
+            "virtualConnection" => read_push(&mut self.virtual_connection, rd, e, empty)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -5260,11 +5216,11 @@ impl ReadXml for VirtualConnectionType {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "project" => self.project = Some(read(rd, e, empty)?),
-            "owner" => self.owner = Some(read(rd, e, empty)?),
-            "tags" => self.tags = Some(read(rd, e, empty)?),
+            "project" => read_opt(&mut self.project, rd, e, empty)?,
+            "owner" => read_opt(&mut self.owner, rd, e, empty)?,
+            "tags" => read_opt(&mut self.tags, rd, e, empty)?,
             "content" => self.content = read_value_element(rd, e, empty)?,
-            "warnings" => self.warnings = Some(read(rd, e, empty)?),
+            "warnings" => read_opt(&mut self.warnings, rd, e, empty)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -5279,7 +5235,7 @@ impl ReadXml for WarningListType {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "warning" => self.warning.push(read(rd, e, empty)?),
+            "warning" => read_push(&mut self.warning, rd, e, empty)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -5314,7 +5270,7 @@ impl ReadXml for WebhookDestinationType {
     ) -> Result<bool, Error> {
         match name {
             "webhook-destination-http" => {
-                self.webhook_destination_http = Some(read(rd, e, empty)?);
+                read_opt(&mut self.webhook_destination_http, rd, e, empty)?
             }
             _ => return Ok(false),
         }
@@ -5330,7 +5286,7 @@ impl ReadXml for WebhookListType {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "webhook" => self.webhook.push(read(rd, e, empty)?),
+            "webhook" => read_push(&mut self.webhook, rd, e, empty)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -5363,67 +5319,100 @@ impl ReadXml for WebhookSourceType {
     ) -> Result<bool, Error> {
         match name {
             "webhook-source-event-datasource-created" => {
-                self.webhook_source_event_datasource_created = Some(read(rd, e, empty)?);
+                read_opt(
+                    &mut self.webhook_source_event_datasource_created,
+                    rd,
+                    e,
+                    empty,
+                )?
             }
             "webhook-source-event-datasource-deleted" => {
-                self.webhook_source_event_datasource_deleted = Some(read(rd, e, empty)?);
+                read_opt(
+                    &mut self.webhook_source_event_datasource_deleted,
+                    rd,
+                    e,
+                    empty,
+                )?
             }
             "webhook-source-event-datasource-refresh-failed" => {
-                self.webhook_source_event_datasource_refresh_failed = Some(
-                    read(rd, e, empty)?,
-                );
+                read_opt(
+                    &mut self.webhook_source_event_datasource_refresh_failed,
+                    rd,
+                    e,
+                    empty,
+                )?
             }
             "webhook-source-event-datasource-refresh-started" => {
-                self.webhook_source_event_datasource_refresh_started = Some(
-                    read(rd, e, empty)?,
-                );
+                read_opt(
+                    &mut self.webhook_source_event_datasource_refresh_started,
+                    rd,
+                    e,
+                    empty,
+                )?
             }
             "webhook-source-event-datasource-refresh-succeeded" => {
-                self.webhook_source_event_datasource_refresh_succeeded = Some(
-                    read(rd, e, empty)?,
-                );
+                read_opt(
+                    &mut self.webhook_source_event_datasource_refresh_succeeded,
+                    rd,
+                    e,
+                    empty,
+                )?
             }
             "webhook-source-event-datasource-updated" => {
-                self.webhook_source_event_datasource_updated = Some(read(rd, e, empty)?);
+                read_opt(
+                    &mut self.webhook_source_event_datasource_updated,
+                    rd,
+                    e,
+                    empty,
+                )?
             }
             "webhook-source-event-flow-completed" => {
-                self.webhook_source_event_flow_completed = Some(read(rd, e, empty)?);
+                read_opt(&mut self.webhook_source_event_flow_completed, rd, e, empty)?
             }
             "webhook-source-event-label-created" => {
-                self.webhook_source_event_label_created = Some(read(rd, e, empty)?);
+                read_opt(&mut self.webhook_source_event_label_created, rd, e, empty)?
             }
             "webhook-source-event-label-deleted" => {
-                self.webhook_source_event_label_deleted = Some(read(rd, e, empty)?);
+                read_opt(&mut self.webhook_source_event_label_deleted, rd, e, empty)?
             }
             "webhook-source-event-label-updated" => {
-                self.webhook_source_event_label_updated = Some(read(rd, e, empty)?);
+                read_opt(&mut self.webhook_source_event_label_updated, rd, e, empty)?
             }
             "webhook-source-event-view-deleted" => {
-                self.webhook_source_event_view_deleted = Some(read(rd, e, empty)?);
+                read_opt(&mut self.webhook_source_event_view_deleted, rd, e, empty)?
             }
             "webhook-source-event-workbook-created" => {
-                self.webhook_source_event_workbook_created = Some(read(rd, e, empty)?);
+                read_opt(&mut self.webhook_source_event_workbook_created, rd, e, empty)?
             }
             "webhook-source-event-workbook-deleted" => {
-                self.webhook_source_event_workbook_deleted = Some(read(rd, e, empty)?);
+                read_opt(&mut self.webhook_source_event_workbook_deleted, rd, e, empty)?
             }
             "webhook-source-event-workbook-refresh-failed" => {
-                self.webhook_source_event_workbook_refresh_failed = Some(
-                    read(rd, e, empty)?,
-                );
+                read_opt(
+                    &mut self.webhook_source_event_workbook_refresh_failed,
+                    rd,
+                    e,
+                    empty,
+                )?
             }
             "webhook-source-event-workbook-refresh-started" => {
-                self.webhook_source_event_workbook_refresh_started = Some(
-                    read(rd, e, empty)?,
-                );
+                read_opt(
+                    &mut self.webhook_source_event_workbook_refresh_started,
+                    rd,
+                    e,
+                    empty,
+                )?
             }
             "webhook-source-event-workbook-refresh-succeeded" => {
-                self.webhook_source_event_workbook_refresh_succeeded = Some(
-                    read(rd, e, empty)?,
-                );
+                read_opt(
+                    &mut self.webhook_source_event_workbook_refresh_succeeded,
+                    rd,
+                    e,
+                    empty,
+                )?
             }
             "webhook-source-event-workbook-updated" => {
-                self.webhook_source_event_workbook_updated = Some(read(rd, e, empty)?);
+                read_opt(&mut self.webhook_source_event_workbook_updated, rd, e, empty)?
             }
             _ => return Ok(false),
         }
@@ -5473,9 +5462,11 @@ impl ReadXml for WebhookType {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "webhook-source" => self.webhook_source = Some(read(rd, e, empty)?),
-            "webhook-destination" => self.webhook_destination = Some(read(rd, e, empty)?),
-            "owner" => self.owner = Some(read(rd, e, empty)?),
+            "webhook-source" => read_opt(&mut self.webhook_source, rd, e, empty)?,
+            "webhook-destination" => {
+                read_opt(&mut self.webhook_destination, rd, e, empty)?
+            }
+            "owner" => read_opt(&mut self.owner, rd, e, empty)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -5490,7 +5481,7 @@ impl ReadXml for WorkbookListType {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "workbook" => self.workbook.push(read(rd, e, empty)?),
+            "workbook" => read_push(&mut self.workbook, rd, e, empty)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -5529,21 +5520,21 @@ impl ReadXml for WorkbookType {
         empty: bool,
     ) -> Result<bool, Error> {
         match name {
-            "connections" => self.connections = Some(read(rd, e, empty)?),
+            "connections" => read_opt(&mut self.connections, rd, e, empty)?,
             "connectionCredentials" => {
-                self.connection_credentials = Some(read(rd, e, empty)?);
+                read_opt(&mut self.connection_credentials, rd, e, empty)?
             }
-            "site" => self.site = Some(read(rd, e, empty)?),
-            "project" => self.project = Some(read(rd, e, empty)?),
-            "location" => self.location = Some(read(rd, e, empty)?),
-            "owner" => self.owner = Some(read(rd, e, empty)?),
-            "tags" => self.tags = Some(read(rd, e, empty)?),
-            "views" => self.views = Some(read(rd, e, empty)?),
+            "site" => read_opt(&mut self.site, rd, e, empty)?,
+            "project" => read_opt(&mut self.project, rd, e, empty)?,
+            "location" => read_opt(&mut self.location, rd, e, empty)?,
+            "owner" => read_opt(&mut self.owner, rd, e, empty)?,
+            "tags" => read_opt(&mut self.tags, rd, e, empty)?,
+            "views" => read_opt(&mut self.views, rd, e, empty)?,
             "dataAccelerationConfig" => {
-                self.data_acceleration_config = Some(read(rd, e, empty)?);
+                read_opt(&mut self.data_acceleration_config, rd, e, empty)?
             }
             "dataFreshnessPolicy" => {
-                self.data_freshness_policy = Some(read(rd, e, empty)?);
+                read_opt(&mut self.data_freshness_policy, rd, e, empty)?
             }
             _ => return Ok(false),
         }
