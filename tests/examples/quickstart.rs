@@ -57,7 +57,8 @@ async fn main() -> ExitCode {
     }
 }
 
-async fn run() -> AnyResult {
+/// The whole quick start (`main` without the exit code); `tests/tests/quickstart.rs` runs it too.
+pub async fn run() -> AnyResult {
     let target = target_from_env().await?;
     let on_emulator = target.emulator.is_some();
 
@@ -149,7 +150,7 @@ async fn walkthrough(
             users.pagination.total_available
         );
         for user in &users.items {
-            println!("    {} ({:?})", user.name, user.site_role);
+            println!("    {} ({})", user.name, role_name(user));
         }
         let groups = server.groups().list().page_size(5).send().await?;
         println!("  and {} groups", groups.pagination.total_available);
