@@ -88,10 +88,12 @@ pub async fn run() -> AnyResult {
     clean_up(&server, &created).await;
 
     step("Sign out");
-    server.auth().sign_out().await?;
+    let signed_out = server.auth().sign_out().await;
     println!("  signed out; signed in now: {}", server.is_signed_in());
 
+    // A failed step is the error worth reporting; a failed sign-out comes second.
     outcome?;
+    signed_out?;
     println!("\nAll done. Read tests/examples/quickstart.rs to see how each step is written.");
     Ok(())
 }
@@ -131,7 +133,7 @@ async fn walkthrough(
             .create(&GroupItem::new("Quick start analysts"))
             .await?;
         created.group_id = group.id.clone();
-        for user_id in &created.user_ids[..2] {
+        for user_id in created.user_ids.iter().take(2) {
             server.groups().add_user(&group, user_id.as_str()).await?;
         }
         server.groups().populate_users(&mut group).await?;
