@@ -252,6 +252,22 @@ fn secrets_are_redacted_in_debug() {
         ..Default::default()
     };
     assert!(!format!("{conn:?}").contains("pw-123"));
+    let app = ConnectedApplicationSecretType {
+        value: Some("app-secret-value".into()),
+        ..Default::default()
+    };
+    let keys = EncryptedKeychainListType {
+        encrypted_keychain: vec!["keychain-blob".into()],
+    };
+    let svc = ServiceTokenType {
+        token_secret: Some("svc-secret".into()),
+        token_name: Some("svc".into()),
+        ..Default::default()
+    };
+    let d = format!("{app:?} {keys:?} {svc:?}");
+    for secret in ["app-secret-value", "keychain-blob", "svc-secret"] {
+        assert!(!d.contains(secret), "{secret} in {d}");
+    }
     let u = UserType {
         password: Some("pw-456".into()),
         ..Default::default()

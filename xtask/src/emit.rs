@@ -51,10 +51,15 @@ fn field_ident(f: &str) -> proc_macro2::Ident {
     format_ident!("{}", f)
 }
 
-/// String-typed fields whose names say they hold a credential.
-pub fn is_secret(xml: &str, ty: &Ty) -> bool {
+/// String-typed fields whose names say they hold a credential: names with `password`, `secret`,
+/// `jwt` or `keychain`, names ending in `token` (not `pageToken`), and the `value` of a type
+/// whose name says it is a secret.
+pub fn is_secret(owner: &str, xml: &str, ty: &Ty) -> bool {
     if ty.prim() != Some(Prim::String) {
         return false;
+    }
+    if xml == "value" && owner.to_ascii_lowercase().contains("secret") {
+        return true;
     }
     let l = xml.to_ascii_lowercase();
     ["password", "secret", "jwt", "keychain"]
@@ -202,7 +207,7 @@ fn structs_file(model: &Model) -> TokenStream {
             if a.required {
                 d.push_str(" Required by the schema in responses.");
             }
-            let secret = is_secret(&a.xml, &a.ty);
+            let secret = is_secret(&s.origin, &a.xml, &a.ty);
             if secret {
                 d.push_str(" A secret: redacted in `Debug`.");
                 has_secret = true;
@@ -228,7 +233,7 @@ fn structs_file(model: &Model) -> TokenStream {
             } else {
                 format!("The `<{}>` child element ({}).", c.xml, ty_doc(&c.xsd_ty))
             };
-            let secret = is_secret(&c.xml, &c.ty);
+            let secret = is_secret(&s.origin, &c.xml, &c.ty);
             if secret {
                 d.push_str(" A secret: redacted in `Debug`.");
                 has_secret = true;

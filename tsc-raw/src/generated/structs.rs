@@ -728,14 +728,23 @@ pub struct ConnectedApplicationProjectListType {
     pub project_id: Vec<ResourceIdType>,
 }
 /// The schema's complex type `connectedApplicationSecretType`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct ConnectedApplicationSecretType {
     /// The `createdAt` attribute (`xs:dateTime`).
     pub created_at: Option<crate::DateTime>,
     /// The `id` attribute (`resourceIdType`).
     pub id: Option<ResourceIdType>,
-    /// The `value` attribute (`xs:string`).
+    /// The `value` attribute (`xs:string`). A secret: redacted in `Debug`.
     pub value: Option<String>,
+}
+impl std::fmt::Debug for ConnectedApplicationSecretType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConnectedApplicationSecretType")
+            .field("created_at", &self.created_at)
+            .field("id", &self.id)
+            .field("value", &self.value.as_ref().map(|_| "<redacted>"))
+            .finish()
+    }
 }
 /// The schema's complex type `connectedApplicationType`.
 #[derive(Debug, Clone, Default, PartialEq)]
