@@ -10,6 +10,7 @@
 //! /usr/bin/time -v target/release/examples/bench_transfer download http://127.0.0.1:8719 /tmp/dl/
 //! ```
 //!
+//! `download-discard URL [ID]` streams the content into `tokio::io::sink()` (network only).
 //! `publish URL FILE [CHUNK_MIB] [THRESHOLD_MIB]` signs in as `admin`/`admin`, publishes FILE
 //! as a workbook (`Overwrite`) and prints the throughput. `download URL DIR [ID]` downloads a
 //! workbook's content into DIR. `serve PORT SIZE` answers just enough of the REST API for both
@@ -43,6 +44,19 @@ async fn main() -> Result<(), BoxError> {
             let chunk_mib: usize = args.get(3).map(|s| s.parse()).transpose()?.unwrap_or(50);
             let threshold_mib: u64 = args.get(4).map(|s| s.parse()).transpose()?.unwrap_or(64);
             publish(url, file, chunk_mib, threshold_mib).await
+        }
+        Some("download-discard") => {
+            let url = args.get(1).ok_or("download-discard URL [ID]")?;
+            let id = args.get(2).cloned().unwrap_or_else(|| "bench-wb".into());
+            let server = signed_in(url).await?;
+            let started = Instant::now();
+            let info = server
+                .workbooks()
+                .download_to_writer(id, tokio::io::sink())
+                .send()
+                .await?;
+            report("download to a writer (discarded)", info.bytes, started);
+            Ok(())
         }
         Some("download") => {
             let url = args.get(1).ok_or("download URL DIR")?;
