@@ -3,6 +3,7 @@
 #
 #   tests/python/run.sh                 # uses /work/main/.venv/bin/python or ./.venv/bin/python
 #   TSC_PYTHON=/path/to/venv/bin/python tests/python/run.sh
+#   TSC_VENV=/path/to/venv tests/python/run.sh
 #
 # Builds the emulator (release), starts it on a free port with seeded users and workbooks, runs
 # tests/python/tsc_conformance.py, stops the emulator, and exits with the script's status.
@@ -11,6 +12,7 @@ cd "$(dirname "$0")/../.."
 root="$PWD"
 
 python="${TSC_PYTHON:-}"
+if [ -z "$python" ] && [ -n "${TSC_VENV:-}" ]; then python="$TSC_VENV/bin/python"; fi
 if [ -z "$python" ]; then
   for candidate in "$root/.venv/bin/python" /work/main/.venv/bin/python; do
     if [ -x "$candidate" ]; then python="$candidate"; break; fi

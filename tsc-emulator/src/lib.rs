@@ -724,20 +724,27 @@ async fn handle(
             .and_then(|v| v.to_str().ok())
             .unwrap_or("")
             .to_string();
-        let method = parts.method.clone();
-        let raw_query = parts.uri.query().map(str::to_string);
+        // Multipart bodies (publishes, upload chunks) are split before the state is locked, off
+        // the async threads: a 1 GiB body takes a while to scan.
+        let multipart_parts = match multipart::boundary(&content_type) {
+            Some(b) => {
+                let data = body.clone();
+                let split = tokio::task::spawn_blocking(move || multipart::parse(&data, &b)).await;
+                Some(split.unwrap_or_else(|e| Err(format!("the body could not be split: {e}"))))
+            }
+            None => None,
+        };
+        let incoming = api::Incoming {
+            method: parts.method.clone(),
+            segs: segs[2..].to_vec(),
+            raw_query: parts.uri.query().map(str::to_string),
+            token,
+            body,
+            parts: multipart_parts,
+        };
         let mut st = lock(&shared.state);
         std::panic::catch_unwind(AssertUnwindSafe(|| {
-            api::dispatch(
-                &mut st,
-                method,
-                &segs[2..],
-                raw_query.as_deref(),
-                token.as_deref(),
-                content_type,
-                body,
-                policy,
-            )
+            api::dispatch(&mut st, incoming, policy)
         }))
         .unwrap_or_else(|_| {
             Err(ApiError::new(

@@ -12,7 +12,6 @@ use super::workbooks::{
 };
 use super::{Reply, Req, need, require_publisher, tag_labels};
 use crate::error::{ApiError, codes};
-use crate::multipart;
 use crate::query::{Val, apply, flag, select};
 use crate::store::{
     Datasource, State, StoredFile, UploadSession, View, content_url_for, dt, dtxt, now,
@@ -660,10 +659,12 @@ pub(crate) fn append_upload(st: &mut State, req: &Req) -> Result<Reply, ApiError
         ));
     }
     let bad = |d: String| ApiError::new(400, codes::BAD_PUBLISH, "Bad Request", d);
-    let b = multipart::boundary(&req.content_type).ok_or_else(|| {
-        bad("Append to Upload needs a multipart/mixed body with a tableau_file part.".into())
-    })?;
-    let parts = multipart::parse(&req.body, &b)
+    let parts = req
+        .parts
+        .clone()
+        .ok_or_else(|| {
+            bad("Append to Upload needs a multipart/mixed body with a tableau_file part.".into())
+        })?
         .map_err(|e| bad(format!("The multipart body could not be read: {e}.")))?;
     let data = parts
         .into_iter()

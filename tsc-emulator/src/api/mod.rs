@@ -64,9 +64,21 @@ pub(crate) struct Req {
     /// Path parameters in order of appearance.
     pub p: Vec<String>,
     pub query: Vec<(String, String)>,
-    pub content_type: String,
     pub body: Bytes,
+    /// The parts of a `multipart/*` body, split before the state was locked.
+    pub parts: Option<Result<Vec<crate::multipart::Part>, String>>,
     pub caller: Option<Caller>,
+}
+
+/// A request as it arrives, before routing.
+pub(crate) struct Incoming {
+    pub method: Method,
+    /// Decoded path segments after `/api/{version}/`.
+    pub segs: Vec<String>,
+    pub raw_query: Option<String>,
+    pub token: Option<String>,
+    pub body: Bytes,
+    pub parts: Option<Result<Vec<crate::multipart::Part>, String>>,
 }
 
 /// Reads a `tsRequest` document (an empty body is an empty request).
@@ -330,17 +342,21 @@ pub(crate) struct TokenPolicy {
 }
 
 /// Routes and answers one request. `segs` are the decoded path segments after `/api/{version}/`.
-#[allow(clippy::too_many_arguments)]
 pub(crate) fn dispatch(
     st: &mut State,
-    method: Method,
-    segs: &[String],
-    raw_query: Option<&str>,
-    token: Option<&str>,
-    content_type: String,
-    body: Bytes,
+    incoming: Incoming,
     policy: TokenPolicy,
 ) -> Result<Reply, ApiError> {
+    let Incoming {
+        method,
+        segs,
+        raw_query,
+        token,
+        body,
+        parts,
+    } = incoming;
+    let segs = segs.as_slice();
+    let token = token.as_deref();
     let mut found = None;
     let mut other_method = false;
     for (m, pattern, handler) in ROUTES {
@@ -387,9 +403,9 @@ pub(crate) fn dispatch(
     }
     let req = Req {
         p: params,
-        query: parse_query(raw_query),
-        content_type,
+        query: parse_query(raw_query.as_deref()),
         body,
+        parts,
         caller,
     };
     handler(st, &req)

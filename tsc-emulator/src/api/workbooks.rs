@@ -10,7 +10,6 @@ use tsc_raw::{
 
 use super::{Reply, Req, need, parse_bool, parse_ts_request, require_publisher, tag_labels};
 use crate::error::{ApiError, codes};
-use crate::multipart;
 use crate::query::{Val, apply, flag, param, select};
 use crate::store::{
     Job, State, StoredFile, View, Workbook, content_url_for, dt, dtxt, now, project_ref, s,
@@ -273,8 +272,9 @@ pub(crate) fn receive_upload(
     let session = param(&req.query, "uploadSessionId").map(str::to_string);
     let mut payload_bytes: Option<Bytes> = None;
     let mut file: Option<(Bytes, Option<String>)> = None;
-    if let Some(b) = multipart::boundary(&req.content_type) {
-        let parts = multipart::parse(&req.body, &b)
+    if let Some(parts) = &req.parts {
+        let parts = parts
+            .clone()
             .map_err(|e| bad_publish(format!("The multipart body could not be read: {e}.")))?;
         for part in parts {
             match part.name.as_deref() {
@@ -326,7 +326,7 @@ fn sheet_names(chunks: &[Bytes]) -> Vec<String> {
     let Some(first) = chunks.first() else {
         return Vec::new();
     };
-    let hay = &first[..first.len().min(16 * 1024 * 1024)];
+    let hay = &first[..first.len().min(4 * 1024 * 1024)];
     let text = String::from_utf8_lossy(hay);
     let mut names = Vec::new();
     for marker in [
