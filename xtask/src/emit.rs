@@ -469,7 +469,19 @@ fn mod_file() -> TokenStream {
 fn render(tokens: TokenStream, preamble: &str) -> Result<String, String> {
     let file: syn::File =
         syn::parse2(tokens).map_err(|e| format!("generated code does not parse: {e}"))?;
-    Ok(format!("{preamble}{}", prettyplease::unparse(&file)))
+    let code = prettyplease::unparse(&file);
+    // a blank line between top-level items, for reading and reviewing diffs
+    let mut out = String::with_capacity(code.len() + code.len() / 20);
+    let mut prev_closed_item = false;
+    for line in code.lines() {
+        if prev_closed_item && !line.is_empty() {
+            out.push('\n');
+        }
+        out.push_str(line);
+        out.push('\n');
+        prev_closed_item = line == "}" || (line.starts_with("pub type ") && line.ends_with(';'));
+    }
+    Ok(format!("{preamble}{out}"))
 }
 
 /// All generated files for `model`.

@@ -6,6 +6,18 @@
 //! ```
 //!
 //! The generator is offline and deterministic: the same XSD gives byte-identical files.
+//!
+//! # Bumping the API version
+//! 1. Drop the new `ts-api_X_Y.xsd` into `schema/` (unchanged; the highest version is the default).
+//! 2. `cargo xtask codegen`; a construct the generator does not know, a type-name collision or a
+//!    fixup in [`fixups`] that no longer applies stops it with a message saying what to change.
+//! 3. Review the diff of `tsc-raw/src/generated/` (new types and fields, changed enumerations).
+//! 4. `cargo insta review` for changed request snapshots, then `cargo test --workspace`.
+//!
+//! # Pipeline
+//! [`dom`] reads the XSD into a tree, [`model`] turns it into Rust structs, enums and aliases
+//! (failing on unsupported constructs), [`fixups`] holds every deviation from the schema, and
+//! [`emit`] writes tokens with `quote` and formats them with `prettyplease`.
 
 pub mod dom;
 pub mod emit;

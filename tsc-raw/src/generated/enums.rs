@@ -10,18 +10,25 @@
 )]
 /// The schema's simple type `connectorVersionType`. Facets (not enforced): `pattern=(\d+)((\.)(\d+))*((-)(\d+))*`.
 pub type ConnectorVersionType = String;
+
 /// The schema's simple type `fileUploadSessionIdType`. Facets (not enforced): `pattern=([0-9]+:[0-9a-fA-F]+)-([0-9]+:[0-9]+)`.
 pub type FileUploadSessionIdType = String;
+
 /// The schema's simple type `resourceIdType`. Facets (not enforced): `pattern=[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}`.
 pub type ResourceIdType = String;
+
 /// The schema's simple type `restApiVersion`. Facets (not enforced): `pattern=[0-9]{5}.[0-9]{2}.[0-9]{4}.[0-9]{4}`.
 pub type RestApiVersion = String;
+
 /// The schema's simple type `revisionLimitType`. Facets (not enforced): `maxInclusive=10000`, `minInclusive=2`.
 pub type RevisionLimitType = i64;
+
 /// The schema's simple type `siteCapacityType`. Facets (not enforced): `minInclusive=0`.
 pub type SiteCapacityType = i64;
+
 /// The schema's simple type `siteQuotaType`. Facets (not enforced): `minInclusive=-1`.
 pub type SiteQuotaType = i64;
+
 /// The schema's enumeration `accelerationStatusType`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum AccelerationStatusType {
@@ -54,6 +61,7 @@ pub enum AccelerationStatusType {
     /// A value this schema version does not list, kept as sent.
     Other(String),
 }
+
 impl AccelerationStatusType {
     /// The value as written in XML.
     pub fn as_str(&self) -> &str {
@@ -75,6 +83,7 @@ impl AccelerationStatusType {
         }
     }
 }
+
 impl std::str::FromStr for AccelerationStatusType {
     type Err = std::convert::Infallible;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
@@ -98,11 +107,13 @@ impl std::str::FromStr for AccelerationStatusType {
         )
     }
 }
+
 impl std::fmt::Display for AccelerationStatusType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+
 impl crate::xml::XmlValue for AccelerationStatusType {
     fn parse_xml(s: std::borrow::Cow<'_, str>) -> Option<Self> {
         if s.is_empty() {
@@ -115,6 +126,7 @@ impl crate::xml::XmlValue for AccelerationStatusType {
         std::borrow::Cow::Borrowed(self.as_str())
     }
 }
+
 /// The schema's enumeration `databaseTypeType`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum DatabaseTypeType {
@@ -129,6 +141,7 @@ pub enum DatabaseTypeType {
     /// A value this schema version does not list, kept as sent.
     Other(String),
 }
+
 impl DatabaseTypeType {
     /// The value as written in XML.
     pub fn as_str(&self) -> &str {
@@ -141,6 +154,7 @@ impl DatabaseTypeType {
         }
     }
 }
+
 impl std::str::FromStr for DatabaseTypeType {
     type Err = std::convert::Infallible;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
@@ -155,11 +169,13 @@ impl std::str::FromStr for DatabaseTypeType {
         )
     }
 }
+
 impl std::fmt::Display for DatabaseTypeType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+
 impl crate::xml::XmlValue for DatabaseTypeType {
     fn parse_xml(s: std::borrow::Cow<'_, str>) -> Option<Self> {
         if s.is_empty() {
@@ -172,6 +188,7 @@ impl crate::xml::XmlValue for DatabaseTypeType {
         std::borrow::Cow::Borrowed(self.as_str())
     }
 }
+
 /// The schema's enumeration `explanationTypeType`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ExplanationTypeType {
@@ -184,6 +201,7 @@ pub enum ExplanationTypeType {
     /// A value this schema version does not list, kept as sent.
     Other(String),
 }
+
 impl ExplanationTypeType {
     /// The value as written in XML.
     pub fn as_str(&self) -> &str {
@@ -195,6 +213,7 @@ impl ExplanationTypeType {
         }
     }
 }
+
 impl std::str::FromStr for ExplanationTypeType {
     type Err = std::convert::Infallible;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
@@ -208,11 +227,13 @@ impl std::str::FromStr for ExplanationTypeType {
         )
     }
 }
+
 impl std::fmt::Display for ExplanationTypeType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+
 impl crate::xml::XmlValue for ExplanationTypeType {
     fn parse_xml(s: std::borrow::Cow<'_, str>) -> Option<Self> {
         if s.is_empty() {
@@ -225,6 +246,7 @@ impl crate::xml::XmlValue for ExplanationTypeType {
         std::borrow::Cow::Borrowed(self.as_str())
     }
 }
+
 /// The schema's enumeration `favoriteTypeType`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum FavoriteTypeType {
@@ -247,6 +269,7 @@ pub enum FavoriteTypeType {
     /// A value this schema version does not list, kept as sent.
     Other(String),
 }
+
 impl FavoriteTypeType {
     /// The value as written in XML.
     pub fn as_str(&self) -> &str {
@@ -263,6 +286,7 @@ impl FavoriteTypeType {
         }
     }
 }
+
 impl std::str::FromStr for FavoriteTypeType {
     type Err = std::convert::Infallible;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
@@ -281,11 +305,13 @@ impl std::str::FromStr for FavoriteTypeType {
         )
     }
 }
+
 impl std::fmt::Display for FavoriteTypeType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+
 impl crate::xml::XmlValue for FavoriteTypeType {
     fn parse_xml(s: std::borrow::Cow<'_, str>) -> Option<Self> {
         if s.is_empty() {
@@ -298,6 +324,7 @@ impl crate::xml::XmlValue for FavoriteTypeType {
         std::borrow::Cow::Borrowed(self.as_str())
     }
 }
+
 /// The schema's enumeration `importSourceType`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ImportSourceType {
@@ -306,6 +333,7 @@ pub enum ImportSourceType {
     /// A value this schema version does not list, kept as sent.
     Other(String),
 }
+
 impl ImportSourceType {
     /// The value as written in XML.
     pub fn as_str(&self) -> &str {
@@ -315,6 +343,7 @@ impl ImportSourceType {
         }
     }
 }
+
 impl std::str::FromStr for ImportSourceType {
     type Err = std::convert::Infallible;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
@@ -326,11 +355,13 @@ impl std::str::FromStr for ImportSourceType {
         )
     }
 }
+
 impl std::fmt::Display for ImportSourceType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+
 impl crate::xml::XmlValue for ImportSourceType {
     fn parse_xml(s: std::borrow::Cow<'_, str>) -> Option<Self> {
         if s.is_empty() {
@@ -343,6 +374,7 @@ impl crate::xml::XmlValue for ImportSourceType {
         std::borrow::Cow::Borrowed(self.as_str())
     }
 }
+
 /// The schema's enumeration `licensingRoleType`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum LicensingRoleType {
@@ -357,6 +389,7 @@ pub enum LicensingRoleType {
     /// A value this schema version does not list, kept as sent.
     Other(String),
 }
+
 impl LicensingRoleType {
     /// The value as written in XML.
     pub fn as_str(&self) -> &str {
@@ -369,6 +402,7 @@ impl LicensingRoleType {
         }
     }
 }
+
 impl std::str::FromStr for LicensingRoleType {
     type Err = std::convert::Infallible;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
@@ -383,11 +417,13 @@ impl std::str::FromStr for LicensingRoleType {
         )
     }
 }
+
 impl std::fmt::Display for LicensingRoleType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+
 impl crate::xml::XmlValue for LicensingRoleType {
     fn parse_xml(s: std::borrow::Cow<'_, str>) -> Option<Self> {
         if s.is_empty() {
@@ -400,6 +436,7 @@ impl crate::xml::XmlValue for LicensingRoleType {
         std::borrow::Cow::Borrowed(self.as_str())
     }
 }
+
 /// The schema's enumeration `linkUserIDPType`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum LinkUserIDPType {
@@ -414,6 +451,7 @@ pub enum LinkUserIDPType {
     /// A value this schema version does not list, kept as sent.
     Other(String),
 }
+
 impl LinkUserIDPType {
     /// The value as written in XML.
     pub fn as_str(&self) -> &str {
@@ -426,6 +464,7 @@ impl LinkUserIDPType {
         }
     }
 }
+
 impl std::str::FromStr for LinkUserIDPType {
     type Err = std::convert::Infallible;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
@@ -440,11 +479,13 @@ impl std::str::FromStr for LinkUserIDPType {
         )
     }
 }
+
 impl std::fmt::Display for LinkUserIDPType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+
 impl crate::xml::XmlValue for LinkUserIDPType {
     fn parse_xml(s: std::borrow::Cow<'_, str>) -> Option<Self> {
         if s.is_empty() {
@@ -457,6 +498,7 @@ impl crate::xml::XmlValue for LinkUserIDPType {
         std::borrow::Cow::Borrowed(self.as_str())
     }
 }
+
 /// The schema's enumeration `linkUserOperationType`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum LinkUserOperationType {
@@ -477,6 +519,7 @@ pub enum LinkUserOperationType {
     /// A value this schema version does not list, kept as sent.
     Other(String),
 }
+
 impl LinkUserOperationType {
     /// The value as written in XML.
     pub fn as_str(&self) -> &str {
@@ -492,6 +535,7 @@ impl LinkUserOperationType {
         }
     }
 }
+
 impl std::str::FromStr for LinkUserOperationType {
     type Err = std::convert::Infallible;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
@@ -509,11 +553,13 @@ impl std::str::FromStr for LinkUserOperationType {
         )
     }
 }
+
 impl std::fmt::Display for LinkUserOperationType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+
 impl crate::xml::XmlValue for LinkUserOperationType {
     fn parse_xml(s: std::borrow::Cow<'_, str>) -> Option<Self> {
         if s.is_empty() {
@@ -526,6 +572,7 @@ impl crate::xml::XmlValue for LinkUserOperationType {
         std::borrow::Cow::Borrowed(self.as_str())
     }
 }
+
 /// The schema's enumeration `recommendedContentType`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum RecommendedContentType {
@@ -534,6 +581,7 @@ pub enum RecommendedContentType {
     /// A value this schema version does not list, kept as sent.
     Other(String),
 }
+
 impl RecommendedContentType {
     /// The value as written in XML.
     pub fn as_str(&self) -> &str {
@@ -543,6 +591,7 @@ impl RecommendedContentType {
         }
     }
 }
+
 impl std::str::FromStr for RecommendedContentType {
     type Err = std::convert::Infallible;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
@@ -554,11 +603,13 @@ impl std::str::FromStr for RecommendedContentType {
         )
     }
 }
+
 impl std::fmt::Display for RecommendedContentType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+
 impl crate::xml::XmlValue for RecommendedContentType {
     fn parse_xml(s: std::borrow::Cow<'_, str>) -> Option<Self> {
         if s.is_empty() {
@@ -571,6 +622,7 @@ impl crate::xml::XmlValue for RecommendedContentType {
         std::borrow::Cow::Borrowed(self.as_str())
     }
 }
+
 /// The schema's enumeration `severityLevelType`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum SeverityLevelType {
@@ -583,6 +635,7 @@ pub enum SeverityLevelType {
     /// A value this schema version does not list, kept as sent.
     Other(String),
 }
+
 impl SeverityLevelType {
     /// The value as written in XML.
     pub fn as_str(&self) -> &str {
@@ -594,6 +647,7 @@ impl SeverityLevelType {
         }
     }
 }
+
 impl std::str::FromStr for SeverityLevelType {
     type Err = std::convert::Infallible;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
@@ -607,11 +661,13 @@ impl std::str::FromStr for SeverityLevelType {
         )
     }
 }
+
 impl std::fmt::Display for SeverityLevelType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+
 impl crate::xml::XmlValue for SeverityLevelType {
     fn parse_xml(s: std::borrow::Cow<'_, str>) -> Option<Self> {
         if s.is_empty() {
@@ -624,6 +680,7 @@ impl crate::xml::XmlValue for SeverityLevelType {
         std::borrow::Cow::Borrowed(self.as_str())
     }
 }
+
 /// The schema's enumeration `siteRoleType`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum SiteRoleType {
@@ -650,6 +707,7 @@ pub enum SiteRoleType {
     /// A value this schema version does not list, kept as sent.
     Other(String),
 }
+
 impl SiteRoleType {
     /// The value as written in XML.
     pub fn as_str(&self) -> &str {
@@ -668,6 +726,7 @@ impl SiteRoleType {
         }
     }
 }
+
 impl std::str::FromStr for SiteRoleType {
     type Err = std::convert::Infallible;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
@@ -688,11 +747,13 @@ impl std::str::FromStr for SiteRoleType {
         )
     }
 }
+
 impl std::fmt::Display for SiteRoleType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+
 impl crate::xml::XmlValue for SiteRoleType {
     fn parse_xml(s: std::borrow::Cow<'_, str>) -> Option<Self> {
         if s.is_empty() {
@@ -705,6 +766,7 @@ impl crate::xml::XmlValue for SiteRoleType {
         std::borrow::Cow::Borrowed(self.as_str())
     }
 }
+
 /// The schema's enumeration `siteUserAuthSettingType`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum SiteUserAuthSettingType {
@@ -717,6 +779,7 @@ pub enum SiteUserAuthSettingType {
     /// A value this schema version does not list, kept as sent.
     Other(String),
 }
+
 impl SiteUserAuthSettingType {
     /// The value as written in XML.
     pub fn as_str(&self) -> &str {
@@ -728,6 +791,7 @@ impl SiteUserAuthSettingType {
         }
     }
 }
+
 impl std::str::FromStr for SiteUserAuthSettingType {
     type Err = std::convert::Infallible;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
@@ -741,11 +805,13 @@ impl std::str::FromStr for SiteUserAuthSettingType {
         )
     }
 }
+
 impl std::fmt::Display for SiteUserAuthSettingType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+
 impl crate::xml::XmlValue for SiteUserAuthSettingType {
     fn parse_xml(s: std::borrow::Cow<'_, str>) -> Option<Self> {
         if s.is_empty() {
@@ -758,6 +824,7 @@ impl crate::xml::XmlValue for SiteUserAuthSettingType {
         std::borrow::Cow::Borrowed(self.as_str())
     }
 }
+
 /// The schema's enumeration `stateType`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum StateType {
@@ -768,6 +835,7 @@ pub enum StateType {
     /// A value this schema version does not list, kept as sent.
     Other(String),
 }
+
 impl StateType {
     /// The value as written in XML.
     pub fn as_str(&self) -> &str {
@@ -778,6 +846,7 @@ impl StateType {
         }
     }
 }
+
 impl std::str::FromStr for StateType {
     type Err = std::convert::Infallible;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
@@ -790,11 +859,13 @@ impl std::str::FromStr for StateType {
         )
     }
 }
+
 impl std::fmt::Display for StateType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+
 impl crate::xml::XmlValue for StateType {
     fn parse_xml(s: std::borrow::Cow<'_, str>) -> Option<Self> {
         if s.is_empty() {
@@ -807,6 +878,7 @@ impl crate::xml::XmlValue for StateType {
         std::borrow::Cow::Borrowed(self.as_str())
     }
 }
+
 /// The values of `status` in `backgroundJobType` (an inline enumeration of the schema).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum BackgroundJobStatus {
@@ -823,6 +895,7 @@ pub enum BackgroundJobStatus {
     /// A value this schema version does not list, kept as sent.
     Other(String),
 }
+
 impl BackgroundJobStatus {
     /// The value as written in XML.
     pub fn as_str(&self) -> &str {
@@ -836,6 +909,7 @@ impl BackgroundJobStatus {
         }
     }
 }
+
 impl std::str::FromStr for BackgroundJobStatus {
     type Err = std::convert::Infallible;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
@@ -851,11 +925,13 @@ impl std::str::FromStr for BackgroundJobStatus {
         )
     }
 }
+
 impl std::fmt::Display for BackgroundJobStatus {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+
 impl crate::xml::XmlValue for BackgroundJobStatus {
     fn parse_xml(s: std::borrow::Cow<'_, str>) -> Option<Self> {
         if s.is_empty() {
@@ -868,6 +944,7 @@ impl crate::xml::XmlValue for BackgroundJobStatus {
         std::borrow::Cow::Borrowed(self.as_str())
     }
 }
+
 /// The values of `mode` in `capabilityType` (an inline enumeration of the schema).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum CapabilityMode {
@@ -878,6 +955,7 @@ pub enum CapabilityMode {
     /// A value this schema version does not list, kept as sent.
     Other(String),
 }
+
 impl CapabilityMode {
     /// The value as written in XML.
     pub fn as_str(&self) -> &str {
@@ -888,6 +966,7 @@ impl CapabilityMode {
         }
     }
 }
+
 impl std::str::FromStr for CapabilityMode {
     type Err = std::convert::Infallible;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
@@ -900,11 +979,13 @@ impl std::str::FromStr for CapabilityMode {
         )
     }
 }
+
 impl std::fmt::Display for CapabilityMode {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+
 impl crate::xml::XmlValue for CapabilityMode {
     fn parse_xml(s: std::borrow::Cow<'_, str>) -> Option<Self> {
         if s.is_empty() {
@@ -917,6 +998,7 @@ impl crate::xml::XmlValue for CapabilityMode {
         std::borrow::Cow::Borrowed(self.as_str())
     }
 }
+
 /// The values of `name` in `capabilityType` (an inline enumeration of the schema).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum CapabilityName {
@@ -973,6 +1055,7 @@ pub enum CapabilityName {
     /// A value this schema version does not list, kept as sent.
     Other(String),
 }
+
 impl CapabilityName {
     /// The value as written in XML.
     pub fn as_str(&self) -> &str {
@@ -1006,6 +1089,7 @@ impl CapabilityName {
         }
     }
 }
+
 impl std::str::FromStr for CapabilityName {
     type Err = std::convert::Infallible;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
@@ -1041,11 +1125,13 @@ impl std::str::FromStr for CapabilityName {
         )
     }
 }
+
 impl std::fmt::Display for CapabilityName {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+
 impl crate::xml::XmlValue for CapabilityName {
     fn parse_xml(s: std::borrow::Cow<'_, str>) -> Option<Self> {
         if s.is_empty() {
@@ -1058,6 +1144,7 @@ impl crate::xml::XmlValue for CapabilityName {
         std::borrow::Cow::Borrowed(self.as_str())
     }
 }
+
 /// The values of `action` in `contentActionType` (an inline enumeration of the schema).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ContentActionAction {
@@ -1068,6 +1155,7 @@ pub enum ContentActionAction {
     /// A value this schema version does not list, kept as sent.
     Other(String),
 }
+
 impl ContentActionAction {
     /// The value as written in XML.
     pub fn as_str(&self) -> &str {
@@ -1078,6 +1166,7 @@ impl ContentActionAction {
         }
     }
 }
+
 impl std::str::FromStr for ContentActionAction {
     type Err = std::convert::Infallible;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
@@ -1090,11 +1179,13 @@ impl std::str::FromStr for ContentActionAction {
         )
     }
 }
+
 impl std::fmt::Display for ContentActionAction {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+
 impl crate::xml::XmlValue for ContentActionAction {
     fn parse_xml(s: std::borrow::Cow<'_, str>) -> Option<Self> {
         if s.is_empty() {
@@ -1107,6 +1198,7 @@ impl crate::xml::XmlValue for ContentActionAction {
         std::borrow::Cow::Borrowed(self.as_str())
     }
 }
+
 /// The values of `alertCondition` in `dataAlertCreateAlertType` (an inline enumeration of the schema).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum DataAlertCreateAlertAlertCondition {
@@ -1123,6 +1215,7 @@ pub enum DataAlertCreateAlertAlertCondition {
     /// A value this schema version does not list, kept as sent.
     Other(String),
 }
+
 impl DataAlertCreateAlertAlertCondition {
     /// The value as written in XML.
     pub fn as_str(&self) -> &str {
@@ -1136,6 +1229,7 @@ impl DataAlertCreateAlertAlertCondition {
         }
     }
 }
+
 impl std::str::FromStr for DataAlertCreateAlertAlertCondition {
     type Err = std::convert::Infallible;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
@@ -1151,11 +1245,13 @@ impl std::str::FromStr for DataAlertCreateAlertAlertCondition {
         )
     }
 }
+
 impl std::fmt::Display for DataAlertCreateAlertAlertCondition {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+
 impl crate::xml::XmlValue for DataAlertCreateAlertAlertCondition {
     fn parse_xml(s: std::borrow::Cow<'_, str>) -> Option<Self> {
         if s.is_empty() {
@@ -1168,6 +1264,7 @@ impl crate::xml::XmlValue for DataAlertCreateAlertAlertCondition {
         std::borrow::Cow::Borrowed(self.as_str())
     }
 }
+
 /// The values of `device` in `dataAlertCreateAlertType` (an inline enumeration of the schema).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum DataAlertCreateAlertDevice {
@@ -1182,6 +1279,7 @@ pub enum DataAlertCreateAlertDevice {
     /// A value this schema version does not list, kept as sent.
     Other(String),
 }
+
 impl DataAlertCreateAlertDevice {
     /// The value as written in XML.
     pub fn as_str(&self) -> &str {
@@ -1194,6 +1292,7 @@ impl DataAlertCreateAlertDevice {
         }
     }
 }
+
 impl std::str::FromStr for DataAlertCreateAlertDevice {
     type Err = std::convert::Infallible;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
@@ -1208,11 +1307,13 @@ impl std::str::FromStr for DataAlertCreateAlertDevice {
         )
     }
 }
+
 impl std::fmt::Display for DataAlertCreateAlertDevice {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+
 impl crate::xml::XmlValue for DataAlertCreateAlertDevice {
     fn parse_xml(s: std::borrow::Cow<'_, str>) -> Option<Self> {
         if s.is_empty() {
@@ -1225,6 +1326,7 @@ impl crate::xml::XmlValue for DataAlertCreateAlertDevice {
         std::borrow::Cow::Borrowed(self.as_str())
     }
 }
+
 /// The values of `frequency` in `dataAlertCreateAlertType` (an inline enumeration of the schema).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum DataAlertCreateAlertFrequency {
@@ -1241,6 +1343,7 @@ pub enum DataAlertCreateAlertFrequency {
     /// A value this schema version does not list, kept as sent.
     Other(String),
 }
+
 impl DataAlertCreateAlertFrequency {
     /// The value as written in XML.
     pub fn as_str(&self) -> &str {
@@ -1254,6 +1357,7 @@ impl DataAlertCreateAlertFrequency {
         }
     }
 }
+
 impl std::str::FromStr for DataAlertCreateAlertFrequency {
     type Err = std::convert::Infallible;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
@@ -1269,11 +1373,13 @@ impl std::str::FromStr for DataAlertCreateAlertFrequency {
         )
     }
 }
+
 impl std::fmt::Display for DataAlertCreateAlertFrequency {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+
 impl crate::xml::XmlValue for DataAlertCreateAlertFrequency {
     fn parse_xml(s: std::borrow::Cow<'_, str>) -> Option<Self> {
         if s.is_empty() {
@@ -1286,6 +1392,7 @@ impl crate::xml::XmlValue for DataAlertCreateAlertFrequency {
         std::borrow::Cow::Borrowed(self.as_str())
     }
 }
+
 /// The values of `visibility` in `dataAlertCreateAlertType` (an inline enumeration of the schema).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum DataAlertCreateAlertVisibility {
@@ -1296,6 +1403,7 @@ pub enum DataAlertCreateAlertVisibility {
     /// A value this schema version does not list, kept as sent.
     Other(String),
 }
+
 impl DataAlertCreateAlertVisibility {
     /// The value as written in XML.
     pub fn as_str(&self) -> &str {
@@ -1306,6 +1414,7 @@ impl DataAlertCreateAlertVisibility {
         }
     }
 }
+
 impl std::str::FromStr for DataAlertCreateAlertVisibility {
     type Err = std::convert::Infallible;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
@@ -1318,11 +1427,13 @@ impl std::str::FromStr for DataAlertCreateAlertVisibility {
         )
     }
 }
+
 impl std::fmt::Display for DataAlertCreateAlertVisibility {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+
 impl crate::xml::XmlValue for DataAlertCreateAlertVisibility {
     fn parse_xml(s: std::borrow::Cow<'_, str>) -> Option<Self> {
         if s.is_empty() {
@@ -1335,6 +1446,7 @@ impl crate::xml::XmlValue for DataAlertCreateAlertVisibility {
         std::borrow::Cow::Borrowed(self.as_str())
     }
 }
+
 /// The values of `frequency` in `dataAlertType` (an inline enumeration of the schema).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum DataAlertFrequency {
@@ -1351,6 +1463,7 @@ pub enum DataAlertFrequency {
     /// A value this schema version does not list, kept as sent.
     Other(String),
 }
+
 impl DataAlertFrequency {
     /// The value as written in XML.
     pub fn as_str(&self) -> &str {
@@ -1364,6 +1477,7 @@ impl DataAlertFrequency {
         }
     }
 }
+
 impl std::str::FromStr for DataAlertFrequency {
     type Err = std::convert::Infallible;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
@@ -1379,11 +1493,13 @@ impl std::str::FromStr for DataAlertFrequency {
         )
     }
 }
+
 impl std::fmt::Display for DataAlertFrequency {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+
 impl crate::xml::XmlValue for DataAlertFrequency {
     fn parse_xml(s: std::borrow::Cow<'_, str>) -> Option<Self> {
         if s.is_empty() {
@@ -1396,6 +1512,7 @@ impl crate::xml::XmlValue for DataAlertFrequency {
         std::borrow::Cow::Borrowed(self.as_str())
     }
 }
+
 /// The values of `option` in `dataFreshnessPolicyType` (an inline enumeration of the schema).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum DataFreshnessPolicyOption {
@@ -1410,6 +1527,7 @@ pub enum DataFreshnessPolicyOption {
     /// A value this schema version does not list, kept as sent.
     Other(String),
 }
+
 impl DataFreshnessPolicyOption {
     /// The value as written in XML.
     pub fn as_str(&self) -> &str {
@@ -1422,6 +1540,7 @@ impl DataFreshnessPolicyOption {
         }
     }
 }
+
 impl std::str::FromStr for DataFreshnessPolicyOption {
     type Err = std::convert::Infallible;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
@@ -1436,11 +1555,13 @@ impl std::str::FromStr for DataFreshnessPolicyOption {
         )
     }
 }
+
 impl std::fmt::Display for DataFreshnessPolicyOption {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+
 impl crate::xml::XmlValue for DataFreshnessPolicyOption {
     fn parse_xml(s: std::borrow::Cow<'_, str>) -> Option<Self> {
         if s.is_empty() {
@@ -1453,6 +1574,7 @@ impl crate::xml::XmlValue for DataFreshnessPolicyOption {
         std::borrow::Cow::Borrowed(self.as_str())
     }
 }
+
 /// The values of `parentType` in `dataSourceType` (an inline enumeration of the schema).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum DataSourceParentType {
@@ -1461,6 +1583,7 @@ pub enum DataSourceParentType {
     /// A value this schema version does not list, kept as sent.
     Other(String),
 }
+
 impl DataSourceParentType {
     /// The value as written in XML.
     pub fn as_str(&self) -> &str {
@@ -1470,6 +1593,7 @@ impl DataSourceParentType {
         }
     }
 }
+
 impl std::str::FromStr for DataSourceParentType {
     type Err = std::convert::Infallible;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
@@ -1481,11 +1605,13 @@ impl std::str::FromStr for DataSourceParentType {
         )
     }
 }
+
 impl std::fmt::Display for DataSourceParentType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+
 impl crate::xml::XmlValue for DataSourceParentType {
     fn parse_xml(s: std::borrow::Cow<'_, str>) -> Option<Self> {
         if s.is_empty() {
@@ -1498,6 +1624,7 @@ impl crate::xml::XmlValue for DataSourceParentType {
         std::borrow::Cow::Borrowed(self.as_str())
     }
 }
+
 /// The values of `type` in `dataUpdateConstConditionType` (an inline enumeration of the schema).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum DataUpdateConstConditionTypeType {
@@ -1514,6 +1641,7 @@ pub enum DataUpdateConstConditionTypeType {
     /// A value this schema version does not list, kept as sent.
     Other(String),
 }
+
 impl DataUpdateConstConditionTypeType {
     /// The value as written in XML.
     pub fn as_str(&self) -> &str {
@@ -1527,6 +1655,7 @@ impl DataUpdateConstConditionTypeType {
         }
     }
 }
+
 impl std::str::FromStr for DataUpdateConstConditionTypeType {
     type Err = std::convert::Infallible;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
@@ -1542,11 +1671,13 @@ impl std::str::FromStr for DataUpdateConstConditionTypeType {
         )
     }
 }
+
 impl std::fmt::Display for DataUpdateConstConditionTypeType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+
 impl crate::xml::XmlValue for DataUpdateConstConditionTypeType {
     fn parse_xml(s: std::borrow::Cow<'_, str>) -> Option<Self> {
         if s.is_empty() {
@@ -1559,6 +1690,7 @@ impl crate::xml::XmlValue for DataUpdateConstConditionTypeType {
         std::borrow::Cow::Borrowed(self.as_str())
     }
 }
+
 /// The values of `contentPermissions` in `databaseType` (an inline enumeration of the schema).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum DatabaseContentPermissions {
@@ -1569,6 +1701,7 @@ pub enum DatabaseContentPermissions {
     /// A value this schema version does not list, kept as sent.
     Other(String),
 }
+
 impl DatabaseContentPermissions {
     /// The value as written in XML.
     pub fn as_str(&self) -> &str {
@@ -1579,6 +1712,7 @@ impl DatabaseContentPermissions {
         }
     }
 }
+
 impl std::str::FromStr for DatabaseContentPermissions {
     type Err = std::convert::Infallible;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
@@ -1591,11 +1725,13 @@ impl std::str::FromStr for DatabaseContentPermissions {
         )
     }
 }
+
 impl std::fmt::Display for DatabaseContentPermissions {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+
 impl crate::xml::XmlValue for DatabaseContentPermissions {
     fn parse_xml(s: std::borrow::Cow<'_, str>) -> Option<Self> {
         if s.is_empty() {
@@ -1608,6 +1744,7 @@ impl crate::xml::XmlValue for DatabaseContentPermissions {
         std::borrow::Cow::Borrowed(self.as_str())
     }
 }
+
 /// The values of `type` in `extractType` (an inline enumeration of the schema).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ExtractTypeType {
@@ -1618,6 +1755,7 @@ pub enum ExtractTypeType {
     /// A value this schema version does not list, kept as sent.
     Other(String),
 }
+
 impl ExtractTypeType {
     /// The value as written in XML.
     pub fn as_str(&self) -> &str {
@@ -1628,6 +1766,7 @@ impl ExtractTypeType {
         }
     }
 }
+
 impl std::str::FromStr for ExtractTypeType {
     type Err = std::convert::Infallible;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
@@ -1640,11 +1779,13 @@ impl std::str::FromStr for ExtractTypeType {
         )
     }
 }
+
 impl std::fmt::Display for ExtractTypeType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+
 impl crate::xml::XmlValue for ExtractTypeType {
     fn parse_xml(s: std::borrow::Cow<'_, str>) -> Option<Self> {
         if s.is_empty() {
@@ -1657,6 +1798,7 @@ impl crate::xml::XmlValue for ExtractTypeType {
         std::borrow::Cow::Borrowed(self.as_str())
     }
 }
+
 /// The values of `runMode` in `flowRunSpecType` (an inline enumeration of the schema).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum FlowRunSpecRunMode {
@@ -1667,6 +1809,7 @@ pub enum FlowRunSpecRunMode {
     /// A value this schema version does not list, kept as sent.
     Other(String),
 }
+
 impl FlowRunSpecRunMode {
     /// The value as written in XML.
     pub fn as_str(&self) -> &str {
@@ -1677,6 +1820,7 @@ impl FlowRunSpecRunMode {
         }
     }
 }
+
 impl std::str::FromStr for FlowRunSpecRunMode {
     type Err = std::convert::Infallible;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
@@ -1689,11 +1833,13 @@ impl std::str::FromStr for FlowRunSpecRunMode {
         )
     }
 }
+
 impl std::fmt::Display for FlowRunSpecRunMode {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+
 impl crate::xml::XmlValue for FlowRunSpecRunMode {
     fn parse_xml(s: std::borrow::Cow<'_, str>) -> Option<Self> {
         if s.is_empty() {
@@ -1706,6 +1852,7 @@ impl crate::xml::XmlValue for FlowRunSpecRunMode {
         std::borrow::Cow::Borrowed(self.as_str())
     }
 }
+
 /// The values of `status` in `flowRunType` (an inline enumeration of the schema).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum FlowRunStatus {
@@ -1722,6 +1869,7 @@ pub enum FlowRunStatus {
     /// A value this schema version does not list, kept as sent.
     Other(String),
 }
+
 impl FlowRunStatus {
     /// The value as written in XML.
     pub fn as_str(&self) -> &str {
@@ -1735,6 +1883,7 @@ impl FlowRunStatus {
         }
     }
 }
+
 impl std::str::FromStr for FlowRunStatus {
     type Err = std::convert::Infallible;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
@@ -1750,11 +1899,13 @@ impl std::str::FromStr for FlowRunStatus {
         )
     }
 }
+
 impl std::fmt::Display for FlowRunStatus {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+
 impl crate::xml::XmlValue for FlowRunStatus {
     fn parse_xml(s: std::borrow::Cow<'_, str>) -> Option<Self> {
         if s.is_empty() {
@@ -1767,6 +1918,7 @@ impl crate::xml::XmlValue for FlowRunStatus {
         std::borrow::Cow::Borrowed(self.as_str())
     }
 }
+
 /// The values of `runMode` in `flowWarningsListContainerType` (an inline enumeration of the schema).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum FlowWarningsListContainerRunMode {
@@ -1777,6 +1929,7 @@ pub enum FlowWarningsListContainerRunMode {
     /// A value this schema version does not list, kept as sent.
     Other(String),
 }
+
 impl FlowWarningsListContainerRunMode {
     /// The value as written in XML.
     pub fn as_str(&self) -> &str {
@@ -1787,6 +1940,7 @@ impl FlowWarningsListContainerRunMode {
         }
     }
 }
+
 impl std::str::FromStr for FlowWarningsListContainerRunMode {
     type Err = std::convert::Infallible;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
@@ -1799,11 +1953,13 @@ impl std::str::FromStr for FlowWarningsListContainerRunMode {
         )
     }
 }
+
 impl std::fmt::Display for FlowWarningsListContainerRunMode {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+
 impl crate::xml::XmlValue for FlowWarningsListContainerRunMode {
     fn parse_xml(s: std::borrow::Cow<'_, str>) -> Option<Self> {
         if s.is_empty() {
@@ -1816,6 +1972,7 @@ impl crate::xml::XmlValue for FlowWarningsListContainerRunMode {
         std::borrow::Cow::Borrowed(self.as_str())
     }
 }
+
 /// The values of `frequency` in `freshAtScheduleType` (an inline enumeration of the schema).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum FreshAtScheduleFrequency {
@@ -1828,6 +1985,7 @@ pub enum FreshAtScheduleFrequency {
     /// A value this schema version does not list, kept as sent.
     Other(String),
 }
+
 impl FreshAtScheduleFrequency {
     /// The value as written in XML.
     pub fn as_str(&self) -> &str {
@@ -1839,6 +1997,7 @@ impl FreshAtScheduleFrequency {
         }
     }
 }
+
 impl std::str::FromStr for FreshAtScheduleFrequency {
     type Err = std::convert::Infallible;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
@@ -1852,11 +2011,13 @@ impl std::str::FromStr for FreshAtScheduleFrequency {
         )
     }
 }
+
 impl std::fmt::Display for FreshAtScheduleFrequency {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+
 impl crate::xml::XmlValue for FreshAtScheduleFrequency {
     fn parse_xml(s: std::borrow::Cow<'_, str>) -> Option<Self> {
         if s.is_empty() {
@@ -1869,6 +2030,7 @@ impl crate::xml::XmlValue for FreshAtScheduleFrequency {
         std::borrow::Cow::Borrowed(self.as_str())
     }
 }
+
 /// The values of `frequency` in `freshEveryScheduleType` (an inline enumeration of the schema).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum FreshEveryScheduleFrequency {
@@ -1883,6 +2045,7 @@ pub enum FreshEveryScheduleFrequency {
     /// A value this schema version does not list, kept as sent.
     Other(String),
 }
+
 impl FreshEveryScheduleFrequency {
     /// The value as written in XML.
     pub fn as_str(&self) -> &str {
@@ -1895,6 +2058,7 @@ impl FreshEveryScheduleFrequency {
         }
     }
 }
+
 impl std::str::FromStr for FreshEveryScheduleFrequency {
     type Err = std::convert::Infallible;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
@@ -1909,11 +2073,13 @@ impl std::str::FromStr for FreshEveryScheduleFrequency {
         )
     }
 }
+
 impl std::fmt::Display for FreshEveryScheduleFrequency {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+
 impl crate::xml::XmlValue for FreshEveryScheduleFrequency {
     fn parse_xml(s: std::borrow::Cow<'_, str>) -> Option<Self> {
         if s.is_empty() {
@@ -1926,6 +2092,7 @@ impl crate::xml::XmlValue for FreshEveryScheduleFrequency {
         std::borrow::Cow::Borrowed(self.as_str())
     }
 }
+
 /// The values of `grantLicenseMode` in `importDirectiveType` (an inline enumeration of the schema).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ImportDirectiveGrantLicenseMode {
@@ -1936,6 +2103,7 @@ pub enum ImportDirectiveGrantLicenseMode {
     /// A value this schema version does not list, kept as sent.
     Other(String),
 }
+
 impl ImportDirectiveGrantLicenseMode {
     /// The value as written in XML.
     pub fn as_str(&self) -> &str {
@@ -1946,6 +2114,7 @@ impl ImportDirectiveGrantLicenseMode {
         }
     }
 }
+
 impl std::str::FromStr for ImportDirectiveGrantLicenseMode {
     type Err = std::convert::Infallible;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
@@ -1958,11 +2127,13 @@ impl std::str::FromStr for ImportDirectiveGrantLicenseMode {
         )
     }
 }
+
 impl std::fmt::Display for ImportDirectiveGrantLicenseMode {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+
 impl crate::xml::XmlValue for ImportDirectiveGrantLicenseMode {
     fn parse_xml(s: std::borrow::Cow<'_, str>) -> Option<Self> {
         if s.is_empty() {
@@ -1975,6 +2146,7 @@ impl crate::xml::XmlValue for ImportDirectiveGrantLicenseMode {
         std::borrow::Cow::Borrowed(self.as_str())
     }
 }
+
 /// The values of `monthDay` in `intervalType` (an inline enumeration of the schema).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum IntervalMonthDay {
@@ -1983,6 +2155,7 @@ pub enum IntervalMonthDay {
     /// A value this schema version does not list, kept as sent.
     Other(String),
 }
+
 impl IntervalMonthDay {
     /// The value as written in XML.
     pub fn as_str(&self) -> &str {
@@ -1992,6 +2165,7 @@ impl IntervalMonthDay {
         }
     }
 }
+
 impl std::str::FromStr for IntervalMonthDay {
     type Err = std::convert::Infallible;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
@@ -2003,11 +2177,13 @@ impl std::str::FromStr for IntervalMonthDay {
         )
     }
 }
+
 impl std::fmt::Display for IntervalMonthDay {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+
 impl crate::xml::XmlValue for IntervalMonthDay {
     fn parse_xml(s: std::borrow::Cow<'_, str>) -> Option<Self> {
         if s.is_empty() {
@@ -2020,6 +2196,7 @@ impl crate::xml::XmlValue for IntervalMonthDay {
         std::borrow::Cow::Borrowed(self.as_str())
     }
 }
+
 /// The values of `weekDay` in `intervalType` (an inline enumeration of the schema).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum IntervalWeekDay {
@@ -2040,6 +2217,7 @@ pub enum IntervalWeekDay {
     /// A value this schema version does not list, kept as sent.
     Other(String),
 }
+
 impl IntervalWeekDay {
     /// The value as written in XML.
     pub fn as_str(&self) -> &str {
@@ -2055,6 +2233,7 @@ impl IntervalWeekDay {
         }
     }
 }
+
 impl std::str::FromStr for IntervalWeekDay {
     type Err = std::convert::Infallible;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
@@ -2072,11 +2251,13 @@ impl std::str::FromStr for IntervalWeekDay {
         )
     }
 }
+
 impl std::fmt::Display for IntervalWeekDay {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+
 impl crate::xml::XmlValue for IntervalWeekDay {
     fn parse_xml(s: std::borrow::Cow<'_, str>) -> Option<Self> {
         if s.is_empty() {
@@ -2089,6 +2270,7 @@ impl crate::xml::XmlValue for IntervalWeekDay {
         std::borrow::Cow::Borrowed(self.as_str())
     }
 }
+
 /// The values of `mode` in `jobType` (an inline enumeration of the schema).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum JobMode {
@@ -2097,6 +2279,7 @@ pub enum JobMode {
     /// A value this schema version does not list, kept as sent.
     Other(String),
 }
+
 impl JobMode {
     /// The value as written in XML.
     pub fn as_str(&self) -> &str {
@@ -2106,6 +2289,7 @@ impl JobMode {
         }
     }
 }
+
 impl std::str::FromStr for JobMode {
     type Err = std::convert::Infallible;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
@@ -2117,11 +2301,13 @@ impl std::str::FromStr for JobMode {
         )
     }
 }
+
 impl std::fmt::Display for JobMode {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+
 impl crate::xml::XmlValue for JobMode {
     fn parse_xml(s: std::borrow::Cow<'_, str>) -> Option<Self> {
         if s.is_empty() {
@@ -2134,6 +2320,7 @@ impl crate::xml::XmlValue for JobMode {
         std::borrow::Cow::Borrowed(self.as_str())
     }
 }
+
 /// The values of `type` in `jobType` (an inline enumeration of the schema).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum JobTypeType {
@@ -2162,6 +2349,7 @@ pub enum JobTypeType {
     /// A value this schema version does not list, kept as sent.
     Other(String),
 }
+
 impl JobTypeType {
     /// The value as written in XML.
     pub fn as_str(&self) -> &str {
@@ -2181,6 +2369,7 @@ impl JobTypeType {
         }
     }
 }
+
 impl std::str::FromStr for JobTypeType {
     type Err = std::convert::Infallible;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
@@ -2202,11 +2391,13 @@ impl std::str::FromStr for JobTypeType {
         )
     }
 }
+
 impl std::fmt::Display for JobTypeType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+
 impl crate::xml::XmlValue for JobTypeType {
     fn parse_xml(s: std::borrow::Cow<'_, str>) -> Option<Self> {
         if s.is_empty() {
@@ -2219,6 +2410,7 @@ impl crate::xml::XmlValue for JobTypeType {
         std::borrow::Cow::Borrowed(self.as_str())
     }
 }
+
 /// The values of `status` in `linkedTaskJobType` (an inline enumeration of the schema).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum LinkedTaskJobStatus {
@@ -2235,6 +2427,7 @@ pub enum LinkedTaskJobStatus {
     /// A value this schema version does not list, kept as sent.
     Other(String),
 }
+
 impl LinkedTaskJobStatus {
     /// The value as written in XML.
     pub fn as_str(&self) -> &str {
@@ -2248,6 +2441,7 @@ impl LinkedTaskJobStatus {
         }
     }
 }
+
 impl std::str::FromStr for LinkedTaskJobStatus {
     type Err = std::convert::Infallible;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
@@ -2263,11 +2457,13 @@ impl std::str::FromStr for LinkedTaskJobStatus {
         )
     }
 }
+
 impl std::fmt::Display for LinkedTaskJobStatus {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+
 impl crate::xml::XmlValue for LinkedTaskJobStatus {
     fn parse_xml(s: std::borrow::Cow<'_, str>) -> Option<Self> {
         if s.is_empty() {
@@ -2280,6 +2476,7 @@ impl crate::xml::XmlValue for LinkedTaskJobStatus {
         std::borrow::Cow::Borrowed(self.as_str())
     }
 }
+
 /// The values of `type` in `locationType` (an inline enumeration of the schema).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum LocationTypeType {
@@ -2290,6 +2487,7 @@ pub enum LocationTypeType {
     /// A value this schema version does not list, kept as sent.
     Other(String),
 }
+
 impl LocationTypeType {
     /// The value as written in XML.
     pub fn as_str(&self) -> &str {
@@ -2300,6 +2498,7 @@ impl LocationTypeType {
         }
     }
 }
+
 impl std::str::FromStr for LocationTypeType {
     type Err = std::convert::Infallible;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
@@ -2312,11 +2511,13 @@ impl std::str::FromStr for LocationTypeType {
         )
     }
 }
+
 impl std::fmt::Display for LocationTypeType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+
 impl crate::xml::XmlValue for LocationTypeType {
     fn parse_xml(s: std::borrow::Cow<'_, str>) -> Option<Self> {
         if s.is_empty() {
@@ -2329,6 +2530,7 @@ impl crate::xml::XmlValue for LocationTypeType {
         std::borrow::Cow::Borrowed(self.as_str())
     }
 }
+
 /// The values of `status` in `notificationPreferenceUpdateStatusType` (an inline enumeration of the schema).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum NotificationPreferenceUpdateStatusStatus {
@@ -2339,6 +2541,7 @@ pub enum NotificationPreferenceUpdateStatusStatus {
     /// A value this schema version does not list, kept as sent.
     Other(String),
 }
+
 impl NotificationPreferenceUpdateStatusStatus {
     /// The value as written in XML.
     pub fn as_str(&self) -> &str {
@@ -2349,6 +2552,7 @@ impl NotificationPreferenceUpdateStatusStatus {
         }
     }
 }
+
 impl std::str::FromStr for NotificationPreferenceUpdateStatusStatus {
     type Err = std::convert::Infallible;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
@@ -2361,11 +2565,13 @@ impl std::str::FromStr for NotificationPreferenceUpdateStatusStatus {
         )
     }
 }
+
 impl std::fmt::Display for NotificationPreferenceUpdateStatusStatus {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+
 impl crate::xml::XmlValue for NotificationPreferenceUpdateStatusStatus {
     fn parse_xml(s: std::borrow::Cow<'_, str>) -> Option<Self> {
         if s.is_empty() {
@@ -2378,6 +2584,7 @@ impl crate::xml::XmlValue for NotificationPreferenceUpdateStatusStatus {
         std::borrow::Cow::Borrowed(self.as_str())
     }
 }
+
 /// The values of `type` in `parentType` (an inline enumeration of the schema).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ParentTypeType {
@@ -2386,6 +2593,7 @@ pub enum ParentTypeType {
     /// A value this schema version does not list, kept as sent.
     Other(String),
 }
+
 impl ParentTypeType {
     /// The value as written in XML.
     pub fn as_str(&self) -> &str {
@@ -2395,6 +2603,7 @@ impl ParentTypeType {
         }
     }
 }
+
 impl std::str::FromStr for ParentTypeType {
     type Err = std::convert::Infallible;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
@@ -2406,11 +2615,13 @@ impl std::str::FromStr for ParentTypeType {
         )
     }
 }
+
 impl std::fmt::Display for ParentTypeType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+
 impl crate::xml::XmlValue for ParentTypeType {
     fn parse_xml(s: std::borrow::Cow<'_, str>) -> Option<Self> {
         if s.is_empty() {
@@ -2423,6 +2634,7 @@ impl crate::xml::XmlValue for ParentTypeType {
         std::borrow::Cow::Borrowed(self.as_str())
     }
 }
+
 /// The values of `contentPermissions` in `projectType` (an inline enumeration of the schema).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ProjectContentPermissions {
@@ -2435,6 +2647,7 @@ pub enum ProjectContentPermissions {
     /// A value this schema version does not list, kept as sent.
     Other(String),
 }
+
 impl ProjectContentPermissions {
     /// The value as written in XML.
     pub fn as_str(&self) -> &str {
@@ -2446,6 +2659,7 @@ impl ProjectContentPermissions {
         }
     }
 }
+
 impl std::str::FromStr for ProjectContentPermissions {
     type Err = std::convert::Infallible;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
@@ -2459,11 +2673,13 @@ impl std::str::FromStr for ProjectContentPermissions {
         )
     }
 }
+
 impl std::fmt::Display for ProjectContentPermissions {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+
 impl crate::xml::XmlValue for ProjectContentPermissions {
     fn parse_xml(s: std::borrow::Cow<'_, str>) -> Option<Self> {
         if s.is_empty() {
@@ -2476,6 +2692,7 @@ impl crate::xml::XmlValue for ProjectContentPermissions {
         std::borrow::Cow::Borrowed(self.as_str())
     }
 }
+
 /// The values of `mode` in `routingFilterProjectsRequestType` (an inline enumeration of the schema).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum RoutingFilterProjectsRequestMode {
@@ -2486,6 +2703,7 @@ pub enum RoutingFilterProjectsRequestMode {
     /// A value this schema version does not list, kept as sent.
     Other(String),
 }
+
 impl RoutingFilterProjectsRequestMode {
     /// The value as written in XML.
     pub fn as_str(&self) -> &str {
@@ -2496,6 +2714,7 @@ impl RoutingFilterProjectsRequestMode {
         }
     }
 }
+
 impl std::str::FromStr for RoutingFilterProjectsRequestMode {
     type Err = std::convert::Infallible;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
@@ -2508,11 +2727,13 @@ impl std::str::FromStr for RoutingFilterProjectsRequestMode {
         )
     }
 }
+
 impl std::fmt::Display for RoutingFilterProjectsRequestMode {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+
 impl crate::xml::XmlValue for RoutingFilterProjectsRequestMode {
     fn parse_xml(s: std::borrow::Cow<'_, str>) -> Option<Self> {
         if s.is_empty() {
@@ -2525,6 +2746,7 @@ impl crate::xml::XmlValue for RoutingFilterProjectsRequestMode {
         std::borrow::Cow::Borrowed(self.as_str())
     }
 }
+
 /// The values of `executionOrder` in `scheduleType` (an inline enumeration of the schema).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ScheduleExecutionOrder {
@@ -2535,6 +2757,7 @@ pub enum ScheduleExecutionOrder {
     /// A value this schema version does not list, kept as sent.
     Other(String),
 }
+
 impl ScheduleExecutionOrder {
     /// The value as written in XML.
     pub fn as_str(&self) -> &str {
@@ -2545,6 +2768,7 @@ impl ScheduleExecutionOrder {
         }
     }
 }
+
 impl std::str::FromStr for ScheduleExecutionOrder {
     type Err = std::convert::Infallible;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
@@ -2557,11 +2781,13 @@ impl std::str::FromStr for ScheduleExecutionOrder {
         )
     }
 }
+
 impl std::fmt::Display for ScheduleExecutionOrder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+
 impl crate::xml::XmlValue for ScheduleExecutionOrder {
     fn parse_xml(s: std::borrow::Cow<'_, str>) -> Option<Self> {
         if s.is_empty() {
@@ -2574,6 +2800,7 @@ impl crate::xml::XmlValue for ScheduleExecutionOrder {
         std::borrow::Cow::Borrowed(self.as_str())
     }
 }
+
 /// The values of `frequency` in `scheduleType` (an inline enumeration of the schema).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ScheduleFrequency {
@@ -2588,6 +2815,7 @@ pub enum ScheduleFrequency {
     /// A value this schema version does not list, kept as sent.
     Other(String),
 }
+
 impl ScheduleFrequency {
     /// The value as written in XML.
     pub fn as_str(&self) -> &str {
@@ -2600,6 +2828,7 @@ impl ScheduleFrequency {
         }
     }
 }
+
 impl std::str::FromStr for ScheduleFrequency {
     type Err = std::convert::Infallible;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
@@ -2614,11 +2843,13 @@ impl std::str::FromStr for ScheduleFrequency {
         )
     }
 }
+
 impl std::fmt::Display for ScheduleFrequency {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+
 impl crate::xml::XmlValue for ScheduleFrequency {
     fn parse_xml(s: std::borrow::Cow<'_, str>) -> Option<Self> {
         if s.is_empty() {
@@ -2631,6 +2862,7 @@ impl crate::xml::XmlValue for ScheduleFrequency {
         std::borrow::Cow::Borrowed(self.as_str())
     }
 }
+
 /// The values of `type` in `scheduleType` (an inline enumeration of the schema).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ScheduleTypeType {
@@ -2647,6 +2879,7 @@ pub enum ScheduleTypeType {
     /// A value this schema version does not list, kept as sent.
     Other(String),
 }
+
 impl ScheduleTypeType {
     /// The value as written in XML.
     pub fn as_str(&self) -> &str {
@@ -2660,6 +2893,7 @@ impl ScheduleTypeType {
         }
     }
 }
+
 impl std::str::FromStr for ScheduleTypeType {
     type Err = std::convert::Infallible;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
@@ -2675,11 +2909,13 @@ impl std::str::FromStr for ScheduleTypeType {
         )
     }
 }
+
 impl std::fmt::Display for ScheduleTypeType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+
 impl crate::xml::XmlValue for ScheduleTypeType {
     fn parse_xml(s: std::borrow::Cow<'_, str>) -> Option<Self> {
         if s.is_empty() {
@@ -2692,6 +2928,7 @@ impl crate::xml::XmlValue for ScheduleTypeType {
         std::borrow::Cow::Borrowed(self.as_str())
     }
 }
+
 /// The values of `adminMode` in `siteType` (an inline enumeration of the schema).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum SiteAdminMode {
@@ -2702,6 +2939,7 @@ pub enum SiteAdminMode {
     /// A value this schema version does not list, kept as sent.
     Other(String),
 }
+
 impl SiteAdminMode {
     /// The value as written in XML.
     pub fn as_str(&self) -> &str {
@@ -2712,6 +2950,7 @@ impl SiteAdminMode {
         }
     }
 }
+
 impl std::str::FromStr for SiteAdminMode {
     type Err = std::convert::Infallible;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
@@ -2724,11 +2963,13 @@ impl std::str::FromStr for SiteAdminMode {
         )
     }
 }
+
 impl std::fmt::Display for SiteAdminMode {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+
 impl crate::xml::XmlValue for SiteAdminMode {
     fn parse_xml(s: std::borrow::Cow<'_, str>) -> Option<Self> {
         if s.is_empty() {
@@ -2741,6 +2982,7 @@ impl crate::xml::XmlValue for SiteAdminMode {
         std::borrow::Cow::Borrowed(self.as_str())
     }
 }
+
 /// The values of `askDataMode` in `siteType` (an inline enumeration of the schema).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum SiteAskDataMode {
@@ -2751,6 +2993,7 @@ pub enum SiteAskDataMode {
     /// A value this schema version does not list, kept as sent.
     Other(String),
 }
+
 impl SiteAskDataMode {
     /// The value as written in XML.
     pub fn as_str(&self) -> &str {
@@ -2761,6 +3004,7 @@ impl SiteAskDataMode {
         }
     }
 }
+
 impl std::str::FromStr for SiteAskDataMode {
     type Err = std::convert::Infallible;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
@@ -2773,11 +3017,13 @@ impl std::str::FromStr for SiteAskDataMode {
         )
     }
 }
+
 impl std::fmt::Display for SiteAskDataMode {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+
 impl crate::xml::XmlValue for SiteAskDataMode {
     fn parse_xml(s: std::borrow::Cow<'_, str>) -> Option<Self> {
         if s.is_empty() {
@@ -2790,6 +3036,7 @@ impl crate::xml::XmlValue for SiteAskDataMode {
         std::borrow::Cow::Borrowed(self.as_str())
     }
 }
+
 /// The values of `type` in `statusNoteType` (an inline enumeration of the schema).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum StatusNoteTypeType {
@@ -2816,6 +3063,7 @@ pub enum StatusNoteTypeType {
     /// A value this schema version does not list, kept as sent.
     Other(String),
 }
+
 impl StatusNoteTypeType {
     /// The value as written in XML.
     pub fn as_str(&self) -> &str {
@@ -2838,6 +3086,7 @@ impl StatusNoteTypeType {
         }
     }
 }
+
 impl std::str::FromStr for StatusNoteTypeType {
     type Err = std::convert::Infallible;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
@@ -2862,11 +3111,13 @@ impl std::str::FromStr for StatusNoteTypeType {
         )
     }
 }
+
 impl std::fmt::Display for StatusNoteTypeType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+
 impl crate::xml::XmlValue for StatusNoteTypeType {
     fn parse_xml(s: std::borrow::Cow<'_, str>) -> Option<Self> {
         if s.is_empty() {
@@ -2879,6 +3130,7 @@ impl crate::xml::XmlValue for StatusNoteTypeType {
         std::borrow::Cow::Borrowed(self.as_str())
     }
 }
+
 /// The values of `type` in `subscriptionContentType` (an inline enumeration of the schema).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum SubscriptionContentTypeType {
@@ -2889,6 +3141,7 @@ pub enum SubscriptionContentTypeType {
     /// A value this schema version does not list, kept as sent.
     Other(String),
 }
+
 impl SubscriptionContentTypeType {
     /// The value as written in XML.
     pub fn as_str(&self) -> &str {
@@ -2899,6 +3152,7 @@ impl SubscriptionContentTypeType {
         }
     }
 }
+
 impl std::str::FromStr for SubscriptionContentTypeType {
     type Err = std::convert::Infallible;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
@@ -2911,11 +3165,13 @@ impl std::str::FromStr for SubscriptionContentTypeType {
         )
     }
 }
+
 impl std::fmt::Display for SubscriptionContentTypeType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+
 impl crate::xml::XmlValue for SubscriptionContentTypeType {
     fn parse_xml(s: std::borrow::Cow<'_, str>) -> Option<Self> {
         if s.is_empty() {
@@ -2928,6 +3184,7 @@ impl crate::xml::XmlValue for SubscriptionContentTypeType {
         std::borrow::Cow::Borrowed(self.as_str())
     }
 }
+
 /// The values of `method` in `webhookDestinationHttpType` (an inline enumeration of the schema).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum WebhookDestinationHttpMethod {
@@ -2936,6 +3193,7 @@ pub enum WebhookDestinationHttpMethod {
     /// A value this schema version does not list, kept as sent.
     Other(String),
 }
+
 impl WebhookDestinationHttpMethod {
     /// The value as written in XML.
     pub fn as_str(&self) -> &str {
@@ -2945,6 +3203,7 @@ impl WebhookDestinationHttpMethod {
         }
     }
 }
+
 impl std::str::FromStr for WebhookDestinationHttpMethod {
     type Err = std::convert::Infallible;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
@@ -2956,11 +3215,13 @@ impl std::str::FromStr for WebhookDestinationHttpMethod {
         )
     }
 }
+
 impl std::fmt::Display for WebhookDestinationHttpMethod {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+
 impl crate::xml::XmlValue for WebhookDestinationHttpMethod {
     fn parse_xml(s: std::borrow::Cow<'_, str>) -> Option<Self> {
         if s.is_empty() {

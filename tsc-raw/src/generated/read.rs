@@ -188,6 +188,7 @@ impl ReadXml for TsRequest {
         Ok(true)
     }
 }
+
 impl ReadXml for TsResponse {
     fn read_child(
         &mut self,
@@ -446,6 +447,7 @@ impl ReadXml for TsResponse {
         Ok(true)
     }
 }
+
 impl ReadXml for PaginationType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -456,6 +458,7 @@ impl ReadXml for PaginationType {
         }
     }
 }
+
 impl ReadXml for ApiTokenType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -467,6 +470,7 @@ impl ReadXml for ApiTokenType {
         }
     }
 }
+
 impl ReadXml for AssociatedUserLuidListType {
     fn read_child(
         &mut self,
@@ -486,6 +490,7 @@ impl ReadXml for AssociatedUserLuidListType {
         Ok(true)
     }
 }
+
 impl ReadXml for AssociatedUserLuidMappingUserLuidPair {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -495,6 +500,7 @@ impl ReadXml for AssociatedUserLuidMappingUserLuidPair {
         }
     }
 }
+
 impl ReadXml for AssociatedUserLuidMappingType {
     fn read_child(
         &mut self,
@@ -510,6 +516,7 @@ impl ReadXml for AssociatedUserLuidMappingType {
         Ok(true)
     }
 }
+
 impl ReadXml for AuthDetailsType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -520,6 +527,7 @@ impl ReadXml for AuthDetailsType {
         }
     }
 }
+
 impl ReadXml for BackgroundJobListType {
     fn read_child(
         &mut self,
@@ -535,6 +543,7 @@ impl ReadXml for BackgroundJobListType {
         Ok(true)
     }
 }
+
 impl ReadXml for BackgroundJobType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -551,6 +560,7 @@ impl ReadXml for BackgroundJobType {
         }
     }
 }
+
 impl ReadXml for BridgeClientListType {
     fn read_child(
         &mut self,
@@ -566,6 +576,7 @@ impl ReadXml for BridgeClientListType {
         Ok(true)
     }
 }
+
 impl ReadXml for BridgeClientMoveRequestType {
     fn read_child(
         &mut self,
@@ -587,6 +598,7 @@ impl ReadXml for BridgeClientMoveRequestType {
         Ok(true)
     }
 }
+
 impl ReadXml for BridgeClientType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -604,6 +616,7 @@ impl ReadXml for BridgeClientType {
         }
     }
 }
+
 impl ReadXml for BridgeDomainRequestType {
     fn read_child(
         &mut self,
@@ -619,6 +632,7 @@ impl ReadXml for BridgeDomainRequestType {
         Ok(true)
     }
 }
+
 impl ReadXml for BroadcastViewListType {
     fn read_child(
         &mut self,
@@ -634,6 +648,7 @@ impl ReadXml for BroadcastViewListType {
         Ok(true)
     }
 }
+
 impl ReadXml for BroadcastViewSendType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -645,6 +660,7 @@ impl ReadXml for BroadcastViewSendType {
         }
     }
 }
+
 impl ReadXml for BroadcastViewType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -669,6 +685,7 @@ impl ReadXml for BroadcastViewType {
         Ok(true)
     }
 }
+
 impl ReadXml for CapabilityType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -678,6 +695,7 @@ impl ReadXml for CapabilityType {
         }
     }
 }
+
 impl ReadXml for CollectionType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -706,6 +724,7 @@ impl ReadXml for CollectionType {
         Ok(true)
     }
 }
+
 impl ReadXml for ConnectedApplicationListType {
     fn read_child(
         &mut self,
@@ -723,6 +742,7 @@ impl ReadXml for ConnectedApplicationListType {
         Ok(true)
     }
 }
+
 impl ReadXml for ConnectedApplicationProjectListType {
     fn read_child(
         &mut self,
@@ -742,6 +762,7 @@ impl ReadXml for ConnectedApplicationProjectListType {
         Ok(true)
     }
 }
+
 impl ReadXml for ConnectedApplicationSecretType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -752,6 +773,7 @@ impl ReadXml for ConnectedApplicationSecretType {
         }
     }
 }
+
 impl ReadXml for ConnectedApplicationType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -780,6 +802,7 @@ impl ReadXml for ConnectedApplicationType {
         Ok(true)
     }
 }
+
 impl ReadXml for ConnectionCredentialsType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -791,6 +814,7 @@ impl ReadXml for ConnectionCredentialsType {
         }
     }
 }
+
 impl ReadXml for ConnectionListType {
     fn read_child(
         &mut self,
@@ -806,6 +830,7 @@ impl ReadXml for ConnectionListType {
         Ok(true)
     }
 }
+
 impl ReadXml for ConnectionLuidListType {
     fn read_child(
         &mut self,
@@ -825,6 +850,7 @@ impl ReadXml for ConnectionLuidListType {
         Ok(true)
     }
 }
+
 impl ReadXml for ConnectionParamsForAnchorType {
     fn read_child(
         &mut self,
@@ -840,6 +866,7 @@ impl ReadXml for ConnectionParamsForAnchorType {
         Ok(true)
     }
 }
+
 impl ReadXml for ConnectionType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -879,6 +906,7 @@ impl ReadXml for ConnectionType {
         Ok(true)
     }
 }
+
 impl ReadXml for ConnectorListType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -900,6 +928,7 @@ impl ReadXml for ConnectorListType {
         Ok(true)
     }
 }
+
 impl ReadXml for ConnectorType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -912,6 +941,7 @@ impl ReadXml for ConnectorType {
         }
     }
 }
+
 impl ReadXml for ContentActionType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -920,6 +950,7 @@ impl ReadXml for ContentActionType {
         }
     }
 }
+
 impl ReadXml for ContentItemListType {
     fn read_child(
         &mut self,
@@ -935,6 +966,7 @@ impl ReadXml for ContentItemListType {
         Ok(true)
     }
 }
+
 impl ReadXml for ContentItemType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -964,6 +996,7 @@ impl ReadXml for ContentItemType {
         Ok(true)
     }
 }
+
 impl ReadXml for ContentListType {
     fn read_child(
         &mut self,
@@ -979,6 +1012,7 @@ impl ReadXml for ContentListType {
         Ok(true)
     }
 }
+
 impl ReadXml for ContentLocationRequestType {
     fn read_child(
         &mut self,
@@ -996,6 +1030,7 @@ impl ReadXml for ContentLocationRequestType {
         Ok(true)
     }
 }
+
 impl ReadXml for ContentTypeAndIdType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -1005,6 +1040,7 @@ impl ReadXml for ContentTypeAndIdType {
         }
     }
 }
+
 impl ReadXml for ContentsCountsType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -1016,6 +1052,7 @@ impl ReadXml for ContentsCountsType {
         }
     }
 }
+
 impl ReadXml for CreateServerScimConfigRequestType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -1043,6 +1080,7 @@ impl ReadXml for CreateServerScimConfigRequestType {
         Ok(true)
     }
 }
+
 impl ReadXml for CreateServerScimConfigRequestUpdateType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -1054,6 +1092,7 @@ impl ReadXml for CreateServerScimConfigRequestUpdateType {
         }
     }
 }
+
 impl ReadXml for CreateServerScimConfigResponseType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -1069,6 +1108,7 @@ impl ReadXml for CreateServerScimConfigResponseType {
         }
     }
 }
+
 impl ReadXml for CreateServerScimConfigResponseUpdateType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -1082,6 +1122,7 @@ impl ReadXml for CreateServerScimConfigResponseUpdateType {
         }
     }
 }
+
 impl ReadXml for CustomViewAsUserDefaultViewResultListType {
     fn read_child(
         &mut self,
@@ -1104,6 +1145,7 @@ impl ReadXml for CustomViewAsUserDefaultViewResultListType {
         Ok(true)
     }
 }
+
 impl ReadXml for CustomViewAsUserDefaultViewResultType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -1126,6 +1168,7 @@ impl ReadXml for CustomViewAsUserDefaultViewResultType {
         Ok(true)
     }
 }
+
 impl ReadXml for CustomViewListType {
     fn read_child(
         &mut self,
@@ -1141,6 +1184,7 @@ impl ReadXml for CustomViewListType {
         Ok(true)
     }
 }
+
 impl ReadXml for CustomViewType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -1169,6 +1213,7 @@ impl ReadXml for CustomViewType {
         Ok(true)
     }
 }
+
 impl ReadXml for DataAccelerationInfoType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -1180,6 +1225,7 @@ impl ReadXml for DataAccelerationInfoType {
         }
     }
 }
+
 impl ReadXml for DataAlertCreateAlertType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -1212,6 +1258,7 @@ impl ReadXml for DataAlertCreateAlertType {
         Ok(true)
     }
 }
+
 impl ReadXml for DataAlertListType {
     fn read_child(
         &mut self,
@@ -1227,6 +1274,7 @@ impl ReadXml for DataAlertListType {
         Ok(true)
     }
 }
+
 impl ReadXml for DataAlertType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -1259,6 +1307,7 @@ impl ReadXml for DataAlertType {
         Ok(true)
     }
 }
+
 impl ReadXml for DataAlertUpdateStatusListType {
     fn read_child(
         &mut self,
@@ -1276,6 +1325,7 @@ impl ReadXml for DataAlertUpdateStatusListType {
         Ok(true)
     }
 }
+
 impl ReadXml for DataAlertUpdateStatusType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -1298,6 +1348,7 @@ impl ReadXml for DataAlertUpdateStatusType {
         Ok(true)
     }
 }
+
 impl ReadXml for DataAlertsRecipientListType {
     fn read_child(
         &mut self,
@@ -1313,6 +1364,7 @@ impl ReadXml for DataAlertsRecipientListType {
         Ok(true)
     }
 }
+
 impl ReadXml for DataAlertsRecipientType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -1323,6 +1375,7 @@ impl ReadXml for DataAlertsRecipientType {
         }
     }
 }
+
 impl ReadXml for DataFreshnessPolicyType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -1347,6 +1400,7 @@ impl ReadXml for DataFreshnessPolicyType {
         Ok(true)
     }
 }
+
 impl ReadXml for DataQualityIndicatorListType {
     fn read_child(
         &mut self,
@@ -1364,6 +1418,7 @@ impl ReadXml for DataQualityIndicatorListType {
         Ok(true)
     }
 }
+
 impl ReadXml for DataQualityIndicatorType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -1395,6 +1450,7 @@ impl ReadXml for DataQualityIndicatorType {
         Ok(true)
     }
 }
+
 impl ReadXml for DataQualityTriggerListType {
     fn read_child(
         &mut self,
@@ -1412,6 +1468,7 @@ impl ReadXml for DataQualityTriggerListType {
         Ok(true)
     }
 }
+
 impl ReadXml for DataQualityTriggerType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -1431,6 +1488,7 @@ impl ReadXml for DataQualityTriggerType {
         }
     }
 }
+
 impl ReadXml for DataQualityWarningListType {
     fn read_child(
         &mut self,
@@ -1448,6 +1506,7 @@ impl ReadXml for DataQualityWarningListType {
         Ok(true)
     }
 }
+
 impl ReadXml for DataQualityWarningType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -1479,6 +1538,7 @@ impl ReadXml for DataQualityWarningType {
         Ok(true)
     }
 }
+
 impl ReadXml for DataSourceListType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -1500,6 +1560,7 @@ impl ReadXml for DataSourceListType {
         Ok(true)
     }
 }
+
 impl ReadXml for DataSourceType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -1556,6 +1617,7 @@ impl ReadXml for DataSourceType {
         Ok(true)
     }
 }
+
 impl ReadXml for DataUpdateActionType {
     fn read_child(
         &mut self,
@@ -1578,6 +1640,7 @@ impl ReadXml for DataUpdateActionType {
         Ok(true)
     }
 }
+
 impl ReadXml for DataUpdateConditionType {
     fn read_child(
         &mut self,
@@ -1597,6 +1660,7 @@ impl ReadXml for DataUpdateConditionType {
         Ok(true)
     }
 }
+
 impl ReadXml for DataUpdateConstConditionType {
     fn read_child(
         &mut self,
@@ -1613,6 +1677,7 @@ impl ReadXml for DataUpdateConstConditionType {
         Ok(true)
     }
 }
+
 impl ReadXml for DatabaseAnchorRequestType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -1636,6 +1701,7 @@ impl ReadXml for DatabaseAnchorRequestType {
         Ok(true)
     }
 }
+
 impl ReadXml for DatabaseAnchorResponseListType {
     fn read_child(
         &mut self,
@@ -1651,6 +1717,7 @@ impl ReadXml for DatabaseAnchorResponseListType {
         Ok(true)
     }
 }
+
 impl ReadXml for DatabaseAnchorResponseType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -1673,6 +1740,7 @@ impl ReadXml for DatabaseAnchorResponseType {
         Ok(true)
     }
 }
+
 impl ReadXml for DatabaseType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -1715,6 +1783,7 @@ impl ReadXml for DatabaseType {
         Ok(true)
     }
 }
+
 impl ReadXml for DegradationListType {
     fn read_child(
         &mut self,
@@ -1730,6 +1799,7 @@ impl ReadXml for DegradationListType {
         Ok(true)
     }
 }
+
 impl ReadXml for DegradationType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -1739,6 +1809,7 @@ impl ReadXml for DegradationType {
         }
     }
 }
+
 impl ReadXml for DomainDirectiveListType {
     fn read_child(
         &mut self,
@@ -1754,6 +1825,7 @@ impl ReadXml for DomainDirectiveListType {
         Ok(true)
     }
 }
+
 impl ReadXml for DomainDirectiveType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -1764,6 +1836,7 @@ impl ReadXml for DomainDirectiveType {
         }
     }
 }
+
 impl ReadXml for EdgePoolDomainRequestType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -1775,6 +1848,7 @@ impl ReadXml for EdgePoolDomainRequestType {
         }
     }
 }
+
 impl ReadXml for EdgePoolDomainType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -1785,6 +1859,7 @@ impl ReadXml for EdgePoolDomainType {
         }
     }
 }
+
 impl ReadXml for EdgePoolDomainTypeList {
     fn read_child(
         &mut self,
@@ -1800,6 +1875,7 @@ impl ReadXml for EdgePoolDomainTypeList {
         Ok(true)
     }
 }
+
 impl ReadXml for EdgePoolRequestType {
     fn read_child(
         &mut self,
@@ -1815,6 +1891,7 @@ impl ReadXml for EdgePoolRequestType {
         Ok(true)
     }
 }
+
 impl ReadXml for EdgePoolResponseType {
     fn read_child(
         &mut self,
@@ -1831,6 +1908,7 @@ impl ReadXml for EdgePoolResponseType {
         Ok(true)
     }
 }
+
 impl ReadXml for EdgePoolResponseTypeList {
     fn read_child(
         &mut self,
@@ -1846,6 +1924,7 @@ impl ReadXml for EdgePoolResponseTypeList {
         Ok(true)
     }
 }
+
 impl ReadXml for EdgePoolType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -1855,6 +1934,7 @@ impl ReadXml for EdgePoolType {
         }
     }
 }
+
 impl ReadXml for EmbeddingSettingsType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -1864,6 +1944,7 @@ impl ReadXml for EmbeddingSettingsType {
         }
     }
 }
+
 impl ReadXml for EncryptedKeychainListType {
     fn read_child(
         &mut self,
@@ -1883,6 +1964,7 @@ impl ReadXml for EncryptedKeychainListType {
         Ok(true)
     }
 }
+
 impl ReadXml for ErrorType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -1906,6 +1988,7 @@ impl ReadXml for ErrorType {
         Ok(true)
     }
 }
+
 impl ReadXml for ExplanationType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -1927,6 +2010,7 @@ impl ReadXml for ExplanationType {
         Ok(true)
     }
 }
+
 impl ReadXml for ExtensionUrlStatusType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -1935,6 +2019,7 @@ impl ReadXml for ExtensionUrlStatusType {
         }
     }
 }
+
 impl ReadXml for ExtensionsSafeListEntry {
     fn read_child(
         &mut self,
@@ -1954,6 +2039,7 @@ impl ReadXml for ExtensionsSafeListEntry {
         Ok(true)
     }
 }
+
 impl ReadXml for ExtensionsServerSettingsType {
     fn read_child(
         &mut self,
@@ -1976,6 +2062,7 @@ impl ReadXml for ExtensionsServerSettingsType {
         Ok(true)
     }
 }
+
 impl ReadXml for ExtensionsSiteSettingsType {
     fn read_child(
         &mut self,
@@ -2007,6 +2094,7 @@ impl ReadXml for ExtensionsSiteSettingsType {
         Ok(true)
     }
 }
+
 impl ReadXml for ExternalAuthorizationServerListType {
     fn read_child(
         &mut self,
@@ -2024,6 +2112,7 @@ impl ReadXml for ExternalAuthorizationServerListType {
         Ok(true)
     }
 }
+
 impl ReadXml for ExternalAuthorizationServerType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -2037,6 +2126,7 @@ impl ReadXml for ExternalAuthorizationServerType {
         }
     }
 }
+
 impl ReadXml for ExtractCreationJobType {
     fn read_child(
         &mut self,
@@ -2055,6 +2145,7 @@ impl ReadXml for ExtractCreationJobType {
         Ok(true)
     }
 }
+
 impl ReadXml for ExtractListType {
     fn read_child(
         &mut self,
@@ -2070,6 +2161,7 @@ impl ReadXml for ExtractListType {
         Ok(true)
     }
 }
+
 impl ReadXml for ExtractRefreshJobType {
     fn read_child(
         &mut self,
@@ -2089,6 +2181,7 @@ impl ReadXml for ExtractRefreshJobType {
         Ok(true)
     }
 }
+
 impl ReadXml for ExtractType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -2113,6 +2206,7 @@ impl ReadXml for ExtractType {
         Ok(true)
     }
 }
+
 impl ReadXml for FavoriteListType {
     fn read_child(
         &mut self,
@@ -2128,6 +2222,7 @@ impl ReadXml for FavoriteListType {
         Ok(true)
     }
 }
+
 impl ReadXml for FavoriteOrderingListType {
     fn read_child(
         &mut self,
@@ -2143,6 +2238,7 @@ impl ReadXml for FavoriteOrderingListType {
         Ok(true)
     }
 }
+
 impl ReadXml for FavoriteOrderingType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -2154,6 +2250,7 @@ impl ReadXml for FavoriteOrderingType {
         }
     }
 }
+
 impl ReadXml for FavoriteType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -2185,6 +2282,7 @@ impl ReadXml for FavoriteType {
         Ok(true)
     }
 }
+
 impl ReadXml for FileUploadType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -2195,6 +2293,7 @@ impl ReadXml for FileUploadType {
         }
     }
 }
+
 impl ReadXml for FlowListType {
     fn read_child(
         &mut self,
@@ -2210,6 +2309,7 @@ impl ReadXml for FlowListType {
         Ok(true)
     }
 }
+
 impl ReadXml for FlowOutputStepListType {
     fn read_child(
         &mut self,
@@ -2225,6 +2325,7 @@ impl ReadXml for FlowOutputStepListType {
         Ok(true)
     }
 }
+
 impl ReadXml for FlowOutputStepType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -2234,6 +2335,7 @@ impl ReadXml for FlowOutputStepType {
         }
     }
 }
+
 impl ReadXml for FlowParameterAnyDomainType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -2242,6 +2344,7 @@ impl ReadXml for FlowParameterAnyDomainType {
         }
     }
 }
+
 impl ReadXml for FlowParameterBinaryDomainType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -2250,6 +2353,7 @@ impl ReadXml for FlowParameterBinaryDomainType {
         }
     }
 }
+
 impl ReadXml for FlowParameterDomainType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -2275,6 +2379,7 @@ impl ReadXml for FlowParameterDomainType {
         Ok(true)
     }
 }
+
 impl ReadXml for FlowParameterListDomainType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -2296,6 +2401,7 @@ impl ReadXml for FlowParameterListDomainType {
         Ok(true)
     }
 }
+
 impl ReadXml for FlowParameterListType {
     fn read_child(
         &mut self,
@@ -2311,6 +2417,7 @@ impl ReadXml for FlowParameterListType {
         Ok(true)
     }
 }
+
 impl ReadXml for FlowParameterListValueListType {
     fn read_child(
         &mut self,
@@ -2330,6 +2437,7 @@ impl ReadXml for FlowParameterListValueListType {
         Ok(true)
     }
 }
+
 impl ReadXml for FlowParameterRangeDomainType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -2342,6 +2450,7 @@ impl ReadXml for FlowParameterRangeDomainType {
         }
     }
 }
+
 impl ReadXml for FlowParameterRunListType {
     fn read_child(
         &mut self,
@@ -2357,6 +2466,7 @@ impl ReadXml for FlowParameterRunListType {
         Ok(true)
     }
 }
+
 impl ReadXml for FlowParameterRunType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -2368,6 +2478,7 @@ impl ReadXml for FlowParameterRunType {
         }
     }
 }
+
 impl ReadXml for FlowParameterSpecType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -2377,6 +2488,7 @@ impl ReadXml for FlowParameterSpecType {
         }
     }
 }
+
 impl ReadXml for FlowParameterSystemDomainType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -2385,6 +2497,7 @@ impl ReadXml for FlowParameterSystemDomainType {
         }
     }
 }
+
 impl ReadXml for FlowParameterType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -2411,6 +2524,7 @@ impl ReadXml for FlowParameterType {
         Ok(true)
     }
 }
+
 impl ReadXml for FlowRunListType {
     fn read_child(
         &mut self,
@@ -2426,6 +2540,7 @@ impl ReadXml for FlowRunListType {
         Ok(true)
     }
 }
+
 impl ReadXml for FlowRunSpecFlowOutputSteps {
     fn read_child(
         &mut self,
@@ -2441,6 +2556,7 @@ impl ReadXml for FlowRunSpecFlowOutputSteps {
         Ok(true)
     }
 }
+
 impl ReadXml for FlowRunSpecFlowParameterSpecs {
     fn read_child(
         &mut self,
@@ -2458,6 +2574,7 @@ impl ReadXml for FlowRunSpecFlowParameterSpecs {
         Ok(true)
     }
 }
+
 impl ReadXml for FlowRunSpecType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -2483,6 +2600,7 @@ impl ReadXml for FlowRunSpecType {
         Ok(true)
     }
 }
+
 impl ReadXml for FlowRunType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -2510,6 +2628,7 @@ impl ReadXml for FlowRunType {
         Ok(true)
     }
 }
+
 impl ReadXml for FlowType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -2541,6 +2660,7 @@ impl ReadXml for FlowType {
         Ok(true)
     }
 }
+
 impl ReadXml for FlowWarningsListContainerType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -2565,6 +2685,7 @@ impl ReadXml for FlowWarningsListContainerType {
         Ok(true)
     }
 }
+
 impl ReadXml for FrequencyDetailsIntervals {
     fn read_child(
         &mut self,
@@ -2580,6 +2701,7 @@ impl ReadXml for FrequencyDetailsIntervals {
         Ok(true)
     }
 }
+
 impl ReadXml for FrequencyDetailsType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -2602,6 +2724,7 @@ impl ReadXml for FrequencyDetailsType {
         Ok(true)
     }
 }
+
 impl ReadXml for FreshAtScheduleIntervals {
     fn read_child(
         &mut self,
@@ -2617,6 +2740,7 @@ impl ReadXml for FreshAtScheduleIntervals {
         Ok(true)
     }
 }
+
 impl ReadXml for FreshAtScheduleType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -2640,6 +2764,7 @@ impl ReadXml for FreshAtScheduleType {
         Ok(true)
     }
 }
+
 impl ReadXml for FreshEveryScheduleType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -2649,6 +2774,7 @@ impl ReadXml for FreshEveryScheduleType {
         }
     }
 }
+
 impl ReadXml for GenerativeAiRegistrationType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -2660,6 +2786,7 @@ impl ReadXml for GenerativeAiRegistrationType {
         }
     }
 }
+
 impl ReadXml for GranteeCapabilitiesCapabilities {
     fn read_child(
         &mut self,
@@ -2675,6 +2802,7 @@ impl ReadXml for GranteeCapabilitiesCapabilities {
         Ok(true)
     }
 }
+
 impl ReadXml for GranteeCapabilitiesType {
     fn read_child(
         &mut self,
@@ -2693,6 +2821,7 @@ impl ReadXml for GranteeCapabilitiesType {
         Ok(true)
     }
 }
+
 impl ReadXml for GroupInfoListType {
     fn read_child(
         &mut self,
@@ -2708,6 +2837,7 @@ impl ReadXml for GroupInfoListType {
         Ok(true)
     }
 }
+
 impl ReadXml for GroupInfoType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -2718,6 +2848,7 @@ impl ReadXml for GroupInfoType {
         }
     }
 }
+
 impl ReadXml for GroupListType {
     fn read_child(
         &mut self,
@@ -2733,6 +2864,7 @@ impl ReadXml for GroupListType {
         Ok(true)
     }
 }
+
 impl ReadXml for GroupSetListType {
     fn read_child(
         &mut self,
@@ -2748,6 +2880,7 @@ impl ReadXml for GroupSetListType {
         Ok(true)
     }
 }
+
 impl ReadXml for GroupSetType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -2772,6 +2905,7 @@ impl ReadXml for GroupSetType {
         Ok(true)
     }
 }
+
 impl ReadXml for GroupType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -2798,6 +2932,7 @@ impl ReadXml for GroupType {
         Ok(true)
     }
 }
+
 impl ReadXml for ImportDirectiveType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -2809,6 +2944,7 @@ impl ReadXml for ImportDirectiveType {
         }
     }
 }
+
 impl ReadXml for IntervalType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -2820,6 +2956,7 @@ impl ReadXml for IntervalType {
         }
     }
 }
+
 impl ReadXml for JobType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -2863,6 +3000,7 @@ impl ReadXml for JobType {
         Ok(true)
     }
 }
+
 impl ReadXml for LabelCategoryListType {
     fn read_child(
         &mut self,
@@ -2878,6 +3016,7 @@ impl ReadXml for LabelCategoryListType {
         Ok(true)
     }
 }
+
 impl ReadXml for LabelCategoryType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -2887,6 +3026,7 @@ impl ReadXml for LabelCategoryType {
         }
     }
 }
+
 impl ReadXml for LabelListType {
     fn read_child(
         &mut self,
@@ -2902,6 +3042,7 @@ impl ReadXml for LabelListType {
         Ok(true)
     }
 }
+
 impl ReadXml for LabelType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -2934,6 +3075,7 @@ impl ReadXml for LabelType {
         Ok(true)
     }
 }
+
 impl ReadXml for LabelValueListType {
     fn read_child(
         &mut self,
@@ -2949,6 +3091,7 @@ impl ReadXml for LabelValueListType {
         Ok(true)
     }
 }
+
 impl ReadXml for LabelValueType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -2975,6 +3118,7 @@ impl ReadXml for LabelValueType {
         Ok(true)
     }
 }
+
 impl ReadXml for LensType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -2997,6 +3141,7 @@ impl ReadXml for LensType {
         Ok(true)
     }
 }
+
 impl ReadXml for LinkSiteMigrationType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -3006,6 +3151,7 @@ impl ReadXml for LinkSiteMigrationType {
         }
     }
 }
+
 impl ReadXml for LinkUserExecutionContextType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -3021,6 +3167,7 @@ impl ReadXml for LinkUserExecutionContextType {
         }
     }
 }
+
 impl ReadXml for LinkUserOperationResultType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -3031,6 +3178,7 @@ impl ReadXml for LinkUserOperationResultType {
         }
     }
 }
+
 impl ReadXml for LinkUserPayloadType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -3054,6 +3202,7 @@ impl ReadXml for LinkUserPayloadType {
         Ok(true)
     }
 }
+
 impl ReadXml for LinkUserSiteRoleType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -3079,6 +3228,7 @@ impl ReadXml for LinkUserSiteRoleType {
         Ok(true)
     }
 }
+
 impl ReadXml for LinkUserType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -3088,6 +3238,7 @@ impl ReadXml for LinkUserType {
         }
     }
 }
+
 impl ReadXml for LinkedTaskJobType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -3101,6 +3252,7 @@ impl ReadXml for LinkedTaskJobType {
         }
     }
 }
+
 impl ReadXml for LinkedTaskListType {
     fn read_child(
         &mut self,
@@ -3116,6 +3268,7 @@ impl ReadXml for LinkedTaskListType {
         Ok(true)
     }
 }
+
 impl ReadXml for LinkedTaskStepListType {
     fn read_child(
         &mut self,
@@ -3131,6 +3284,7 @@ impl ReadXml for LinkedTaskStepListType {
         Ok(true)
     }
 }
+
 impl ReadXml for LinkedTaskStepType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -3156,6 +3310,7 @@ impl ReadXml for LinkedTaskStepType {
         Ok(true)
     }
 }
+
 impl ReadXml for LinkedTaskType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -3179,6 +3334,7 @@ impl ReadXml for LinkedTaskType {
         Ok(true)
     }
 }
+
 impl ReadXml for LocationType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -3189,6 +3345,7 @@ impl ReadXml for LocationType {
         }
     }
 }
+
 impl ReadXml for McpSettingType {
     fn read_child(
         &mut self,
@@ -3205,6 +3362,7 @@ impl ReadXml for McpSettingType {
         Ok(true)
     }
 }
+
 impl ReadXml for McpSiteSettingsType {
     fn read_child(
         &mut self,
@@ -3220,6 +3378,7 @@ impl ReadXml for McpSiteSettingsType {
         Ok(true)
     }
 }
+
 impl ReadXml for MetricListType {
     fn read_child(
         &mut self,
@@ -3235,6 +3394,7 @@ impl ReadXml for MetricListType {
         Ok(true)
     }
 }
+
 impl ReadXml for MetricType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -3266,6 +3426,7 @@ impl ReadXml for MetricType {
         Ok(true)
     }
 }
+
 impl ReadXml for MobileSecuritySettingsListType {
     fn read_child(
         &mut self,
@@ -3283,6 +3444,7 @@ impl ReadXml for MobileSecuritySettingsListType {
         Ok(true)
     }
 }
+
 impl ReadXml for MobileSecuritySettingsPolicyType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -3306,6 +3468,7 @@ impl ReadXml for MobileSecuritySettingsPolicyType {
         Ok(true)
     }
 }
+
 impl ReadXml for MoveToNamedPoolType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -3314,6 +3477,7 @@ impl ReadXml for MoveToNamedPoolType {
         }
     }
 }
+
 impl ReadXml for NotificationPreferenceUpdateStatusType {
     fn read_child(
         &mut self,
@@ -3333,6 +3497,7 @@ impl ReadXml for NotificationPreferenceUpdateStatusType {
         Ok(true)
     }
 }
+
 impl ReadXml for NotificationsPreferenceUpdateStatusListType {
     fn read_child(
         &mut self,
@@ -3350,6 +3515,7 @@ impl ReadXml for NotificationsPreferenceUpdateStatusListType {
         Ok(true)
     }
 }
+
 impl ReadXml for Onboarding {
     fn read_child(
         &mut self,
@@ -3365,6 +3531,7 @@ impl ReadXml for Onboarding {
         Ok(true)
     }
 }
+
 impl ReadXml for OnboardingActionsType {
     fn read_child(
         &mut self,
@@ -3381,6 +3548,7 @@ impl ReadXml for OnboardingActionsType {
         Ok(true)
     }
 }
+
 impl ReadXml for ParentType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -3390,6 +3558,7 @@ impl ReadXml for ParentType {
         }
     }
 }
+
 impl ReadXml for PermissionsType {
     fn read_child(
         &mut self,
@@ -3419,6 +3588,7 @@ impl ReadXml for PermissionsType {
         Ok(true)
     }
 }
+
 impl ReadXml for PersonalAccessTokenListType {
     fn read_child(
         &mut self,
@@ -3436,6 +3606,7 @@ impl ReadXml for PersonalAccessTokenListType {
         Ok(true)
     }
 }
+
 impl ReadXml for PersonalAccessTokenType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -3447,6 +3618,7 @@ impl ReadXml for PersonalAccessTokenType {
         }
     }
 }
+
 impl ReadXml for PersonalAccessTokenValidationType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -3455,6 +3627,7 @@ impl ReadXml for PersonalAccessTokenValidationType {
         }
     }
 }
+
 impl ReadXml for PersonalAccessTokenWithSecretType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -3466,6 +3639,7 @@ impl ReadXml for PersonalAccessTokenWithSecretType {
         }
     }
 }
+
 impl ReadXml for PersonalSpaceType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -3476,6 +3650,7 @@ impl ReadXml for PersonalSpaceType {
         }
     }
 }
+
 impl ReadXml for PolicyType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -3502,6 +3677,7 @@ impl ReadXml for PolicyType {
         Ok(true)
     }
 }
+
 impl ReadXml for ProductVersion {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -3514,6 +3690,7 @@ impl ReadXml for ProductVersion {
         self.value = XmlValue::parse_xml(std::borrow::Cow::Owned(text));
     }
 }
+
 impl ReadXml for ProjectListType {
     fn read_child(
         &mut self,
@@ -3529,6 +3706,7 @@ impl ReadXml for ProjectListType {
         Ok(true)
     }
 }
+
 impl ReadXml for ProjectRefInputType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -3537,6 +3715,7 @@ impl ReadXml for ProjectRefInputType {
         }
     }
 }
+
 impl ReadXml for ProjectRefType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -3546,6 +3725,7 @@ impl ReadXml for ProjectRefType {
         }
     }
 }
+
 impl ReadXml for ProjectType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -3580,6 +3760,7 @@ impl ReadXml for ProjectType {
         Ok(true)
     }
 }
+
 impl ReadXml for PublishToSalesforceBatchType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -3604,6 +3785,7 @@ impl ReadXml for PublishToSalesforceBatchType {
         Ok(true)
     }
 }
+
 impl ReadXml for PublishToSalesforceInfoType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -3614,6 +3796,7 @@ impl ReadXml for PublishToSalesforceInfoType {
         }
     }
 }
+
 impl ReadXml for PublishToSalesforceRequestType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -3640,6 +3823,7 @@ impl ReadXml for PublishToSalesforceRequestType {
         Ok(true)
     }
 }
+
 impl ReadXml for PublishingLimitsType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -3657,6 +3841,7 @@ impl ReadXml for PublishingLimitsType {
         }
     }
 }
+
 impl ReadXml for RecentListType {
     fn read_child(
         &mut self,
@@ -3672,6 +3857,7 @@ impl ReadXml for RecentListType {
         Ok(true)
     }
 }
+
 impl ReadXml for RecentType {
     fn read_child(
         &mut self,
@@ -3691,6 +3877,7 @@ impl ReadXml for RecentType {
         Ok(true)
     }
 }
+
 impl ReadXml for RecommendationDismissalType {
     fn read_child(
         &mut self,
@@ -3706,6 +3893,7 @@ impl ReadXml for RecommendationDismissalType {
         Ok(true)
     }
 }
+
 impl ReadXml for RecommendationListType {
     fn read_child(
         &mut self,
@@ -3721,6 +3909,7 @@ impl ReadXml for RecommendationListType {
         Ok(true)
     }
 }
+
 impl ReadXml for RecommendationType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -3745,6 +3934,7 @@ impl ReadXml for RecommendationType {
         Ok(true)
     }
 }
+
 impl ReadXml for ResourceList {
     fn read_child(
         &mut self,
@@ -3760,6 +3950,7 @@ impl ReadXml for ResourceList {
         Ok(true)
     }
 }
+
 impl ReadXml for ResyncTCMUserPayloadType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -3769,6 +3960,7 @@ impl ReadXml for ResyncTCMUserPayloadType {
         }
     }
 }
+
 impl ReadXml for RevisionListType {
     fn read_child(
         &mut self,
@@ -3784,6 +3976,7 @@ impl ReadXml for RevisionListType {
         Ok(true)
     }
 }
+
 impl ReadXml for RevisionType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -3809,6 +4002,7 @@ impl ReadXml for RevisionType {
         Ok(true)
     }
 }
+
 impl ReadXml for RoutingFilterListType {
     fn read_child(
         &mut self,
@@ -3824,6 +4018,7 @@ impl ReadXml for RoutingFilterListType {
         Ok(true)
     }
 }
+
 impl ReadXml for RoutingFilterProjectsRequestType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -3845,6 +4040,7 @@ impl ReadXml for RoutingFilterProjectsRequestType {
         Ok(true)
     }
 }
+
 impl ReadXml for RoutingFilterRequestType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -3868,6 +4064,7 @@ impl ReadXml for RoutingFilterRequestType {
         Ok(true)
     }
 }
+
 impl ReadXml for RoutingFilterType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -3895,6 +4092,7 @@ impl ReadXml for RoutingFilterType {
         Ok(true)
     }
 }
+
 impl ReadXml for RunFlowJobType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -3917,6 +4115,7 @@ impl ReadXml for RunFlowJobType {
         Ok(true)
     }
 }
+
 impl ReadXml for SalesforceAppListType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -3938,6 +4137,7 @@ impl ReadXml for SalesforceAppListType {
         Ok(true)
     }
 }
+
 impl ReadXml for SalesforceAppType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -3951,6 +4151,7 @@ impl ReadXml for SalesforceAppType {
         }
     }
 }
+
 impl ReadXml for ScheduleListType {
     fn read_child(
         &mut self,
@@ -3966,6 +4167,7 @@ impl ReadXml for ScheduleListType {
         Ok(true)
     }
 }
+
 impl ReadXml for ScheduleLuidListType {
     fn read_child(
         &mut self,
@@ -3985,6 +4187,7 @@ impl ReadXml for ScheduleLuidListType {
         Ok(true)
     }
 }
+
 impl ReadXml for ScheduleType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -4016,6 +4219,7 @@ impl ReadXml for ScheduleType {
         Ok(true)
     }
 }
+
 impl ReadXml for ScimConfigurationListType {
     fn read_child(
         &mut self,
@@ -4031,6 +4235,7 @@ impl ReadXml for ScimConfigurationListType {
         Ok(true)
     }
 }
+
 impl ReadXml for ScimConfigurationType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -4045,6 +4250,7 @@ impl ReadXml for ScimConfigurationType {
         }
     }
 }
+
 impl ReadXml for ServerApiTokenType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -4054,6 +4260,7 @@ impl ReadXml for ServerApiTokenType {
         }
     }
 }
+
 impl ReadXml for ServerInfo {
     fn read_child(
         &mut self,
@@ -4075,6 +4282,7 @@ impl ReadXml for ServerInfo {
         Ok(true)
     }
 }
+
 impl ReadXml for ServerSettings {
     fn read_child(
         &mut self,
@@ -4103,6 +4311,7 @@ impl ReadXml for ServerSettings {
         Ok(true)
     }
 }
+
 impl ReadXml for ServiceTokenListType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -4124,6 +4333,7 @@ impl ReadXml for ServiceTokenListType {
         Ok(true)
     }
 }
+
 impl ReadXml for ServiceTokenType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -4139,6 +4349,7 @@ impl ReadXml for ServiceTokenType {
         }
     }
 }
+
 impl ReadXml for SessionType {
     fn read_child(
         &mut self,
@@ -4155,6 +4366,7 @@ impl ReadXml for SessionType {
         Ok(true)
     }
 }
+
 impl ReadXml for SessionsType {
     fn read_child(
         &mut self,
@@ -4170,6 +4382,7 @@ impl ReadXml for SessionsType {
         Ok(true)
     }
 }
+
 impl ReadXml for SiteAuthConfigurationListType {
     fn read_child(
         &mut self,
@@ -4187,6 +4400,7 @@ impl ReadXml for SiteAuthConfigurationListType {
         Ok(true)
     }
 }
+
 impl ReadXml for SiteAuthConfigurationType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -4199,6 +4413,7 @@ impl ReadXml for SiteAuthConfigurationType {
         }
     }
 }
+
 impl ReadXml for SiteEncryptionMetadata {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -4219,6 +4434,7 @@ impl ReadXml for SiteEncryptionMetadata {
         }
     }
 }
+
 impl ReadXml for SiteListType {
     fn read_child(
         &mut self,
@@ -4234,6 +4450,7 @@ impl ReadXml for SiteListType {
         Ok(true)
     }
 }
+
 impl ReadXml for SiteOIDCConfigurationListType {
     fn read_child(
         &mut self,
@@ -4251,6 +4468,7 @@ impl ReadXml for SiteOIDCConfigurationListType {
         Ok(true)
     }
 }
+
 impl ReadXml for SiteOIDCConfigurationType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -4286,6 +4504,7 @@ impl ReadXml for SiteOIDCConfigurationType {
         }
     }
 }
+
 impl ReadXml for SiteSettingType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -4295,6 +4514,7 @@ impl ReadXml for SiteSettingType {
         }
     }
 }
+
 impl ReadXml for SiteUsage {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -4307,6 +4527,7 @@ impl ReadXml for SiteUsage {
         }
     }
 }
+
 impl ReadXml for SiteType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -4527,6 +4748,7 @@ impl ReadXml for SiteType {
         Ok(true)
     }
 }
+
 impl ReadXml for StatusNoteListType {
     fn read_child(
         &mut self,
@@ -4542,6 +4764,7 @@ impl ReadXml for StatusNoteListType {
         Ok(true)
     }
 }
+
 impl ReadXml for StatusNoteType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -4552,6 +4775,7 @@ impl ReadXml for StatusNoteType {
         }
     }
 }
+
 impl ReadXml for StatusType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -4561,6 +4785,7 @@ impl ReadXml for StatusType {
         }
     }
 }
+
 impl ReadXml for SubscriptionContentType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -4573,6 +4798,7 @@ impl ReadXml for SubscriptionContentType {
         }
     }
 }
+
 impl ReadXml for SubscriptionJobType {
     fn read_child(
         &mut self,
@@ -4592,6 +4818,7 @@ impl ReadXml for SubscriptionJobType {
         Ok(true)
     }
 }
+
 impl ReadXml for SubscriptionListType {
     fn read_child(
         &mut self,
@@ -4607,6 +4834,7 @@ impl ReadXml for SubscriptionListType {
         Ok(true)
     }
 }
+
 impl ReadXml for SubscriptionType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -4638,6 +4866,7 @@ impl ReadXml for SubscriptionType {
         Ok(true)
     }
 }
+
 impl ReadXml for SuggestionFeedbackType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -4653,6 +4882,7 @@ impl ReadXml for SuggestionFeedbackType {
         }
     }
 }
+
 impl ReadXml for SuggestionListType {
     fn read_child(
         &mut self,
@@ -4668,6 +4898,7 @@ impl ReadXml for SuggestionListType {
         Ok(true)
     }
 }
+
 impl ReadXml for SuggestionType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -4680,6 +4911,7 @@ impl ReadXml for SuggestionType {
         }
     }
 }
+
 impl ReadXml for TableAnchorListType {
     fn read_child(
         &mut self,
@@ -4695,6 +4927,7 @@ impl ReadXml for TableAnchorListType {
         Ok(true)
     }
 }
+
 impl ReadXml for TableAnchorType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -4705,6 +4938,7 @@ impl ReadXml for TableAnchorType {
         }
     }
 }
+
 impl ReadXml for TableType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -4736,6 +4970,7 @@ impl ReadXml for TableType {
         Ok(true)
     }
 }
+
 impl ReadXml for TableauCredentialsType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -4769,6 +5004,7 @@ impl ReadXml for TableauCredentialsType {
         Ok(true)
     }
 }
+
 impl ReadXml for TagBatchType {
     fn read_child(
         &mut self,
@@ -4785,6 +5021,7 @@ impl ReadXml for TagBatchType {
         Ok(true)
     }
 }
+
 impl ReadXml for TagListType {
     fn read_child(
         &mut self,
@@ -4800,6 +5037,7 @@ impl ReadXml for TagListType {
         Ok(true)
     }
 }
+
 impl ReadXml for TagType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -4808,6 +5046,7 @@ impl ReadXml for TagType {
         }
     }
 }
+
 impl ReadXml for TasSiteOAuthClientListType {
     fn read_child(
         &mut self,
@@ -4825,6 +5064,7 @@ impl ReadXml for TasSiteOAuthClientListType {
         Ok(true)
     }
 }
+
 impl ReadXml for TasSiteOAuthClientType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -4835,6 +5075,7 @@ impl ReadXml for TasSiteOAuthClientType {
         }
     }
 }
+
 impl ReadXml for TaskDataAccelerationType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -4860,6 +5101,7 @@ impl ReadXml for TaskDataAccelerationType {
         Ok(true)
     }
 }
+
 impl ReadXml for TaskExtractRefreshType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -4888,6 +5130,7 @@ impl ReadXml for TaskExtractRefreshType {
         Ok(true)
     }
 }
+
 impl ReadXml for TaskListType {
     fn read_child(
         &mut self,
@@ -4903,6 +5146,7 @@ impl ReadXml for TaskListType {
         Ok(true)
     }
 }
+
 impl ReadXml for TaskRunFlowType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -4929,6 +5173,7 @@ impl ReadXml for TaskRunFlowType {
         Ok(true)
     }
 }
+
 impl ReadXml for TaskType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -4958,6 +5203,7 @@ impl ReadXml for TaskType {
         Ok(true)
     }
 }
+
 impl ReadXml for ThumbnailsRefreshJobType {
     fn read_child(
         &mut self,
@@ -4974,6 +5220,7 @@ impl ReadXml for ThumbnailsRefreshJobType {
         Ok(true)
     }
 }
+
 impl ReadXml for UpdateUploadedFileJobType {
     fn read_child(
         &mut self,
@@ -4991,6 +5238,7 @@ impl ReadXml for UpdateUploadedFileJobType {
         Ok(true)
     }
 }
+
 impl ReadXml for UserActionType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -5000,6 +5248,7 @@ impl ReadXml for UserActionType {
         }
     }
 }
+
 impl ReadXml for UserListType {
     fn read_child(
         &mut self,
@@ -5015,6 +5264,7 @@ impl ReadXml for UserListType {
         Ok(true)
     }
 }
+
 impl ReadXml for UserNotificationsPreferenceListType {
     fn read_child(
         &mut self,
@@ -5032,6 +5282,7 @@ impl ReadXml for UserNotificationsPreferenceListType {
         Ok(true)
     }
 }
+
 impl ReadXml for UserNotificationsPreferenceType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -5043,6 +5294,7 @@ impl ReadXml for UserNotificationsPreferenceType {
         }
     }
 }
+
 impl ReadXml for UserType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -5089,6 +5341,7 @@ impl ReadXml for UserType {
         Ok(true)
     }
 }
+
 impl ReadXml for ViewListType {
     fn read_child(
         &mut self,
@@ -5104,6 +5357,7 @@ impl ReadXml for ViewListType {
         Ok(true)
     }
 }
+
 impl ReadXml for ViewUsage {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -5112,6 +5366,7 @@ impl ReadXml for ViewUsage {
         }
     }
 }
+
 impl ReadXml for ViewType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -5150,6 +5405,7 @@ impl ReadXml for ViewType {
         Ok(true)
     }
 }
+
 impl ReadXml for VirtualConnectionConnectionsType {
     fn read_child(
         &mut self,
@@ -5165,6 +5421,7 @@ impl ReadXml for VirtualConnectionConnectionsType {
         Ok(true)
     }
 }
+
 impl ReadXml for VirtualConnectionListType {
     fn read_child(
         &mut self,
@@ -5180,6 +5437,7 @@ impl ReadXml for VirtualConnectionListType {
         Ok(true)
     }
 }
+
 impl ReadXml for VirtualConnectionSourceConnectionType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -5193,6 +5451,7 @@ impl ReadXml for VirtualConnectionSourceConnectionType {
         }
     }
 }
+
 impl ReadXml for VirtualConnectionType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -5226,6 +5485,7 @@ impl ReadXml for VirtualConnectionType {
         Ok(true)
     }
 }
+
 impl ReadXml for WarningListType {
     fn read_child(
         &mut self,
@@ -5241,6 +5501,7 @@ impl ReadXml for WarningListType {
         Ok(true)
     }
 }
+
 impl ReadXml for WarningType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -5251,6 +5512,7 @@ impl ReadXml for WarningType {
         }
     }
 }
+
 impl ReadXml for WebhookDestinationHttpType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -5260,6 +5522,7 @@ impl ReadXml for WebhookDestinationHttpType {
         }
     }
 }
+
 impl ReadXml for WebhookDestinationType {
     fn read_child(
         &mut self,
@@ -5277,6 +5540,7 @@ impl ReadXml for WebhookDestinationType {
         Ok(true)
     }
 }
+
 impl ReadXml for WebhookListType {
     fn read_child(
         &mut self,
@@ -5292,6 +5556,7 @@ impl ReadXml for WebhookListType {
         Ok(true)
     }
 }
+
 impl ReadXml for WebhookSourceEventDatasourceCreatedType {}
 impl ReadXml for WebhookSourceEventDatasourceDeletedType {}
 impl ReadXml for WebhookSourceEventDatasourceRefreshFailedType {}
@@ -5419,6 +5684,7 @@ impl ReadXml for WebhookSourceType {
         Ok(true)
     }
 }
+
 impl ReadXml for WebhookTestResultType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -5441,6 +5707,7 @@ impl ReadXml for WebhookTestResultType {
         Ok(true)
     }
 }
+
 impl ReadXml for WebhookType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {
@@ -5472,6 +5739,7 @@ impl ReadXml for WebhookType {
         Ok(true)
     }
 }
+
 impl ReadXml for WorkbookListType {
     fn read_child(
         &mut self,
@@ -5487,6 +5755,7 @@ impl ReadXml for WorkbookListType {
         Ok(true)
     }
 }
+
 impl ReadXml for WorkbookType {
     fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
         match name {

@@ -199,6 +199,7 @@ pub struct TsRequest {
     /// The `<workbook>` child element (`workbookType`).
     pub workbook: Option<Box<WorkbookType>>,
 }
+
 /// The `<tsResponse>` root element.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TsResponse {
@@ -517,6 +518,7 @@ pub struct TsResponse {
     /// The `<warnings>` child element (`warningListType`).
     pub warnings: Option<Box<WarningListType>>,
 }
+
 /// The schema's complex type `paginationType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PaginationType {
@@ -527,6 +529,7 @@ pub struct PaginationType {
     /// The `totalAvailable` attribute (`xs:nonNegativeInteger`). Required by the schema in responses.
     pub total_available: Option<u64>,
 }
+
 /// The schema's complex type `apiTokenType`.
 #[derive(Clone, Default, PartialEq)]
 pub struct ApiTokenType {
@@ -539,6 +542,7 @@ pub struct ApiTokenType {
     /// The `secret` attribute (`xs:string`). A secret: redacted in `Debug`.
     pub secret: Option<String>,
 }
+
 impl std::fmt::Debug for ApiTokenType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ApiTokenType")
@@ -549,12 +553,14 @@ impl std::fmt::Debug for ApiTokenType {
             .finish()
     }
 }
+
 /// The schema's complex type `associatedUserLuidListType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AssociatedUserLuidListType {
     /// The repeated `<associatedUserLuid>` child elements (`xs:string`).
     pub associated_user_luid: Vec<String>,
 }
+
 /// The inline type of the `<userLuidPair>` element of `associatedUserLuidMappingType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AssociatedUserLuidMappingUserLuidPair {
@@ -563,12 +569,14 @@ pub struct AssociatedUserLuidMappingUserLuidPair {
     /// The `sourceSiteUserLuid` attribute (`xs:string`).
     pub source_site_user_luid: Option<String>,
 }
+
 /// The schema's complex type `associatedUserLuidMappingType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AssociatedUserLuidMappingType {
     /// The repeated `<userLuidPair>` child elements (an inline type).
     pub user_luid_pair: Vec<AssociatedUserLuidMappingUserLuidPair>,
 }
+
 /// The schema's complex type `authDetailsType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AuthDetailsType {
@@ -579,12 +587,14 @@ pub struct AuthDetailsType {
     /// The `userProvisionLuid` attribute (`resourceIdType`). Required by the schema in responses.
     pub user_provision_luid: Option<ResourceIdType>,
 }
+
 /// The schema's complex type `backgroundJobListType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BackgroundJobListType {
     /// The repeated `<backgroundJob>` child elements (`backgroundJobType`).
     pub background_job: Vec<BackgroundJobType>,
 }
+
 /// The schema's complex type `backgroundJobType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BackgroundJobType {
@@ -607,12 +617,14 @@ pub struct BackgroundJobType {
     /// The `title` attribute (`xs:string`).
     pub title: Option<String>,
 }
+
 /// The schema's complex type `bridgeClientListType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BridgeClientListType {
     /// The repeated `<bridgeClient>` child elements (`bridgeClientType`).
     pub bridge_client: Vec<BridgeClientType>,
 }
+
 /// The schema's complex type `bridgeClientMoveRequestType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BridgeClientMoveRequestType {
@@ -623,6 +635,7 @@ pub struct BridgeClientMoveRequestType {
     /// The `<moveToUnassigned>` child element (`xs:boolean`).
     pub move_to_unassigned: Option<bool>,
 }
+
 /// The schema's complex type `bridgeClientType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BridgeClientType {
@@ -647,18 +660,21 @@ pub struct BridgeClientType {
     /// The `version` attribute (`xs:string`).
     pub version: Option<String>,
 }
+
 /// The schema's complex type `bridgeDomainRequestType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BridgeDomainRequestType {
     /// The `<bridgeDomain>` child element (`edgePoolDomainType`).
     pub bridge_domain: Option<EdgePoolDomainType>,
 }
+
 /// The schema's complex type `broadcastViewListType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BroadcastViewListType {
     /// The repeated `<broadcast>` child elements (`broadcastViewType`).
     pub broadcast: Vec<BroadcastViewType>,
 }
+
 /// The schema's complex type `broadcastViewSendType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BroadcastViewSendType {
@@ -671,6 +687,7 @@ pub struct BroadcastViewSendType {
     /// The `viewId` attribute (`resourceIdType`).
     pub view_id: Option<ResourceIdType>,
 }
+
 /// The schema's complex type `broadcastViewType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BroadcastViewType {
@@ -685,6 +702,7 @@ pub struct BroadcastViewType {
     /// The `<view>` child element (`viewType`).
     pub view: Option<ViewType>,
 }
+
 /// The schema's complex type `capabilityType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CapabilityType {
@@ -693,6 +711,7 @@ pub struct CapabilityType {
     /// The `name` attribute (an inline type). Required by the schema in responses.
     pub name: Option<CapabilityName>,
 }
+
 /// The schema's complex type `collectionType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CollectionType {
@@ -715,18 +734,21 @@ pub struct CollectionType {
     /// The `<owner>` child element (`userType`).
     pub owner: Option<UserType>,
 }
+
 /// The schema's complex type `connectedApplicationListType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ConnectedApplicationListType {
     /// The repeated `<connectedApplication>` child elements (`connectedApplicationType`).
     pub connected_application: Vec<ConnectedApplicationType>,
 }
+
 /// The schema's complex type `connectedApplicationProjectListType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ConnectedApplicationProjectListType {
     /// The repeated `<projectId>` child elements (`resourceIdType`).
     pub project_id: Vec<ResourceIdType>,
 }
+
 /// The schema's complex type `connectedApplicationSecretType`.
 #[derive(Clone, Default, PartialEq)]
 pub struct ConnectedApplicationSecretType {
@@ -737,6 +759,7 @@ pub struct ConnectedApplicationSecretType {
     /// The `value` attribute (`xs:string`). A secret: redacted in `Debug`.
     pub value: Option<String>,
 }
+
 impl std::fmt::Debug for ConnectedApplicationSecretType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ConnectedApplicationSecretType")
@@ -746,6 +769,7 @@ impl std::fmt::Debug for ConnectedApplicationSecretType {
             .finish()
     }
 }
+
 /// The schema's complex type `connectedApplicationType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ConnectedApplicationType {
@@ -768,6 +792,7 @@ pub struct ConnectedApplicationType {
     /// The `<projectIds>` child element (`connectedApplicationProjectListType`).
     pub project_ids: Option<ConnectedApplicationProjectListType>,
 }
+
 /// The schema's complex type `connectionCredentialsType`.
 #[derive(Clone, Default, PartialEq)]
 pub struct ConnectionCredentialsType {
@@ -780,6 +805,7 @@ pub struct ConnectionCredentialsType {
     /// The `password` attribute (`xs:string`). A secret: redacted in `Debug`.
     pub password: Option<String>,
 }
+
 impl std::fmt::Debug for ConnectionCredentialsType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ConnectionCredentialsType")
@@ -790,24 +816,28 @@ impl std::fmt::Debug for ConnectionCredentialsType {
             .finish()
     }
 }
+
 /// The schema's complex type `connectionListType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ConnectionListType {
     /// The repeated `<connection>` child elements (`connectionType`).
     pub connection: Vec<ConnectionType>,
 }
+
 /// The schema's complex type `connectionLuidListType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ConnectionLuidListType {
     /// The repeated `<connectionLuid>` child elements (`resourceIdType`).
     pub connection_luid: Vec<ResourceIdType>,
 }
+
 /// The schema's complex type `connectionParamsForAnchorType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ConnectionParamsForAnchorType {
     /// The `<base64xml>` child element (`xs:string`).
     pub base64xml: Option<String>,
 }
+
 /// The schema's complex type `connectionType`.
 #[derive(Clone, Default, PartialEq)]
 pub struct ConnectionType {
@@ -848,6 +878,7 @@ pub struct ConnectionType {
     /// The `<connectionCredentials>` child element (`connectionCredentialsType`).
     pub connection_credentials: Option<ConnectionCredentialsType>,
 }
+
 impl std::fmt::Debug for ConnectionType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ConnectionType")
@@ -872,6 +903,7 @@ impl std::fmt::Debug for ConnectionType {
             .finish()
     }
 }
+
 /// The schema's complex type `connectorListType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ConnectorListType {
@@ -880,6 +912,7 @@ pub struct ConnectorListType {
     /// The repeated `<connector>` child elements (`connectorType`).
     pub connector: Vec<ConnectorType>,
 }
+
 /// The schema's complex type `connectorType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ConnectorType {
@@ -894,18 +927,21 @@ pub struct ConnectorType {
     /// The `version` attribute (`connectorVersionType`).
     pub version: Option<ConnectorVersionType>,
 }
+
 /// The schema's complex type `contentActionType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContentActionType {
     /// The `action` attribute (an inline type). Required by the schema in responses.
     pub action: Option<ContentActionAction>,
 }
+
 /// The schema's complex type `contentItemListType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContentItemListType {
     /// The repeated `<contentItem>` child elements (`contentItemType`).
     pub content_item: Vec<ContentItemType>,
 }
+
 /// The schema's complex type `contentItemType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContentItemType {
@@ -930,12 +966,14 @@ pub struct ContentItemType {
     /// The `<deleter>` child element (`userType`).
     pub deleter: Option<UserType>,
 }
+
 /// The schema's complex type `contentListType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContentListType {
     /// The repeated `<content>` child elements (`contentTypeAndIdType`).
     pub content: Vec<ContentTypeAndIdType>,
 }
+
 /// The schema's complex type `contentLocationRequestType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContentLocationRequestType {
@@ -946,6 +984,7 @@ pub struct ContentLocationRequestType {
     /// The `<resourceList>` child element (`resourceList`).
     pub resource_list: Option<ResourceList>,
 }
+
 /// The schema's complex type `contentTypeAndIdType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContentTypeAndIdType {
@@ -954,6 +993,7 @@ pub struct ContentTypeAndIdType {
     /// The `id` attribute (`resourceIdType`).
     pub id: Option<ResourceIdType>,
 }
+
 /// The schema's complex type `contentsCountsType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContentsCountsType {
@@ -966,6 +1006,7 @@ pub struct ContentsCountsType {
     /// The `workbookCount` attribute (`xs:nonNegativeInteger`).
     pub workbook_count: Option<u64>,
 }
+
 /// The schema's complex type `createServerScimConfigRequestType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateServerScimConfigRequestType {
@@ -978,6 +1019,7 @@ pub struct CreateServerScimConfigRequestType {
     /// The repeated `<siteId>` child elements (`resourceIdType`).
     pub site_id: Vec<ResourceIdType>,
 }
+
 /// The schema's complex type `createServerScimConfigRequestUpdateType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateServerScimConfigRequestUpdateType {
@@ -990,6 +1032,7 @@ pub struct CreateServerScimConfigRequestUpdateType {
     /// The `isEnabled` attribute (`xs:boolean`).
     pub is_enabled: Option<bool>,
 }
+
 /// The schema's complex type `createServerScimConfigResponseType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateServerScimConfigResponseType {
@@ -1010,6 +1053,7 @@ pub struct CreateServerScimConfigResponseType {
     /// The `updatedAt` attribute (`xs:dateTime`).
     pub updated_at: Option<crate::DateTime>,
 }
+
 /// The schema's complex type `createServerScimConfigResponseUpdateType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateServerScimConfigResponseUpdateType {
@@ -1026,6 +1070,7 @@ pub struct CreateServerScimConfigResponseUpdateType {
     /// The `updatedAt` attribute (`xs:dateTime`).
     pub updated_at: Option<crate::DateTime>,
 }
+
 /// The schema's complex type `customViewAsUserDefaultViewResultListType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CustomViewAsUserDefaultViewResultListType {
@@ -1034,6 +1079,7 @@ pub struct CustomViewAsUserDefaultViewResultListType {
         CustomViewAsUserDefaultViewResultType,
     >,
 }
+
 /// The schema's complex type `customViewAsUserDefaultViewResultType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CustomViewAsUserDefaultViewResultType {
@@ -1044,12 +1090,14 @@ pub struct CustomViewAsUserDefaultViewResultType {
     /// The `<error>` child element (`errorType`).
     pub error: Option<ErrorType>,
 }
+
 /// The schema's complex type `customViewListType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CustomViewListType {
     /// The repeated `<customView>` child elements (`customViewType`).
     pub custom_view: Vec<CustomViewType>,
 }
+
 /// The schema's complex type `customViewType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CustomViewType {
@@ -1072,6 +1120,7 @@ pub struct CustomViewType {
     /// The `<owner>` child element (`userType`).
     pub owner: Option<UserType>,
 }
+
 /// The schema's complex type `dataAccelerationInfoType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DataAccelerationInfoType {
@@ -1084,6 +1133,7 @@ pub struct DataAccelerationInfoType {
     /// The `lastUpdatedAt` attribute (`xs:dateTime`).
     pub last_updated_at: Option<crate::DateTime>,
 }
+
 /// The schema's complex type `dataAlertCreateAlertType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DataAlertCreateAlertType {
@@ -1114,12 +1164,14 @@ pub struct DataAlertCreateAlertType {
     /// The `<recipients>` child element (`dataAlertsRecipientListType`).
     pub recipients: Option<DataAlertsRecipientListType>,
 }
+
 /// The schema's complex type `dataAlertListType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DataAlertListType {
     /// The repeated `<dataAlert>` child elements (`dataAlertType`).
     pub data_alert: Vec<DataAlertType>,
 }
+
 /// The schema's complex type `dataAlertType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DataAlertType {
@@ -1150,12 +1202,14 @@ pub struct DataAlertType {
     /// The `<recipients>` child element (`dataAlertsRecipientListType`).
     pub recipients: Option<DataAlertsRecipientListType>,
 }
+
 /// The schema's complex type `dataAlertUpdateStatusListType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DataAlertUpdateStatusListType {
     /// The repeated `<dataAlertUpdateStatus>` child elements (`dataAlertUpdateStatusType`).
     pub data_alert_update_status: Vec<DataAlertUpdateStatusType>,
 }
+
 /// The schema's complex type `dataAlertUpdateStatusType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DataAlertUpdateStatusType {
@@ -1166,12 +1220,14 @@ pub struct DataAlertUpdateStatusType {
     /// The `<error>` child element (`errorType`).
     pub error: Option<ErrorType>,
 }
+
 /// The schema's complex type `dataAlertsRecipientListType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DataAlertsRecipientListType {
     /// The repeated `<recipient>` child elements (`dataAlertsRecipientType`).
     pub recipient: Vec<DataAlertsRecipientType>,
 }
+
 /// The schema's complex type `dataAlertsRecipientType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DataAlertsRecipientType {
@@ -1182,6 +1238,7 @@ pub struct DataAlertsRecipientType {
     /// The `name` attribute (`xs:string`).
     pub name: Option<String>,
 }
+
 /// The schema's complex type `dataFreshnessPolicyType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DataFreshnessPolicyType {
@@ -1192,12 +1249,14 @@ pub struct DataFreshnessPolicyType {
     /// The `<freshAtSchedule>` child element (`freshAtScheduleType`).
     pub fresh_at_schedule: Option<FreshAtScheduleType>,
 }
+
 /// The schema's complex type `dataQualityIndicatorListType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DataQualityIndicatorListType {
     /// The repeated `<dataQualityIndicator>` child elements (`dataQualityIndicatorType`).
     pub data_quality_indicator: Vec<DataQualityIndicatorType>,
 }
+
 /// The schema's complex type `dataQualityIndicatorType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DataQualityIndicatorType {
@@ -1226,12 +1285,14 @@ pub struct DataQualityIndicatorType {
     /// The `<owner>` child element (`userType`).
     pub owner: Option<UserType>,
 }
+
 /// The schema's complex type `dataQualityTriggerListType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DataQualityTriggerListType {
     /// The repeated `<dataQualityTrigger>` child elements (`dataQualityTriggerType`).
     pub data_quality_trigger: Vec<DataQualityTriggerType>,
 }
+
 /// The schema's complex type `dataQualityTriggerType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DataQualityTriggerType {
@@ -1260,12 +1321,14 @@ pub struct DataQualityTriggerType {
     /// The `userId` attribute (`resourceIdType`).
     pub user_id: Option<ResourceIdType>,
 }
+
 /// The schema's complex type `dataQualityWarningListType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DataQualityWarningListType {
     /// The repeated `<dataQualityWarning>` child elements (`dataQualityWarningType`).
     pub data_quality_warning: Vec<DataQualityWarningType>,
 }
+
 /// The schema's complex type `dataQualityWarningType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DataQualityWarningType {
@@ -1294,6 +1357,7 @@ pub struct DataQualityWarningType {
     /// The `<owner>` child element (`userType`).
     pub owner: Option<UserType>,
 }
+
 /// The schema's complex type `dataSourceListType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DataSourceListType {
@@ -1302,6 +1366,7 @@ pub struct DataSourceListType {
     /// The repeated `<datasource>` child elements (`dataSourceType`).
     pub datasource: Vec<DataSourceType>,
 }
+
 /// The schema's complex type `dataSourceType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DataSourceType {
@@ -1364,6 +1429,7 @@ pub struct DataSourceType {
     /// The repeated `<parentDataSourceUrls>` child elements (`xs:string`).
     pub parent_data_source_urls: Vec<String>,
 }
+
 /// The schema's complex type `dataUpdateActionType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DataUpdateActionType {
@@ -1384,6 +1450,7 @@ pub struct DataUpdateActionType {
     /// The `<actions>` child element (`dataUpdateActionType`).
     pub actions: Option<Box<DataUpdateActionType>>,
 }
+
 /// The schema's complex type `dataUpdateConditionType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DataUpdateConditionType {
@@ -1398,6 +1465,7 @@ pub struct DataUpdateConditionType {
     /// The repeated `<args>` child elements (`dataUpdateConditionType`).
     pub args: Vec<DataUpdateConditionType>,
 }
+
 /// The schema's complex type `dataUpdateConstConditionType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DataUpdateConstConditionType {
@@ -1406,6 +1474,7 @@ pub struct DataUpdateConstConditionType {
     /// The `<v>` child element (`xs:string`).
     pub v: Option<String>,
 }
+
 /// The schema's complex type `databaseAnchorRequestType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DatabaseAnchorRequestType {
@@ -1418,12 +1487,14 @@ pub struct DatabaseAnchorRequestType {
     /// The `<connectionParams>` child element (`connectionParamsForAnchorType`).
     pub connection_params: Option<ConnectionParamsForAnchorType>,
 }
+
 /// The schema's complex type `databaseAnchorResponseListType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DatabaseAnchorResponseListType {
     /// The repeated `<databaseAnchor>` child elements (`databaseAnchorResponseType`).
     pub database_anchor: Vec<DatabaseAnchorResponseType>,
 }
+
 /// The schema's complex type `databaseAnchorResponseType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DatabaseAnchorResponseType {
@@ -1434,6 +1505,7 @@ pub struct DatabaseAnchorResponseType {
     /// The `<tableAnchors>` child element (`tableAnchorListType`).
     pub table_anchors: Option<TableAnchorListType>,
 }
+
 /// The schema's complex type `databaseType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DatabaseType {
@@ -1484,12 +1556,14 @@ pub struct DatabaseType {
     /// The `<tags>` child element (`tagListType`).
     pub tags: Option<TagListType>,
 }
+
 /// The schema's complex type `degradationListType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DegradationListType {
     /// The repeated `<downgradedFeature>` child elements (`degradationType`).
     pub downgraded_feature: Vec<DegradationType>,
 }
+
 /// The schema's complex type `degradationType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DegradationType {
@@ -1498,12 +1572,14 @@ pub struct DegradationType {
     /// The `severity` attribute (`xs:string`).
     pub severity: Option<String>,
 }
+
 /// The schema's complex type `domainDirectiveListType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DomainDirectiveListType {
     /// The repeated `<domain>` child elements (`domainDirectiveType`).
     pub domain: Vec<DomainDirectiveType>,
 }
+
 /// The schema's complex type `domainDirectiveType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DomainDirectiveType {
@@ -1514,6 +1590,7 @@ pub struct DomainDirectiveType {
     /// The `shortName` attribute (`xs:string`).
     pub short_name: Option<String>,
 }
+
 /// The schema's complex type `edgePoolDomainRequestType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EdgePoolDomainRequestType {
@@ -1526,6 +1603,7 @@ pub struct EdgePoolDomainRequestType {
     /// The `newPoolLuid` attribute (`xs:string`).
     pub new_pool_luid: Option<String>,
 }
+
 /// The schema's complex type `edgePoolDomainType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EdgePoolDomainType {
@@ -1536,18 +1614,21 @@ pub struct EdgePoolDomainType {
     /// The `status` attribute (`xs:string`).
     pub status: Option<String>,
 }
+
 /// The schema's complex type `edgePoolDomainTypeList`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EdgePoolDomainTypeList {
     /// The repeated `<domain>` child elements (`edgePoolDomainType`).
     pub domain: Vec<EdgePoolDomainType>,
 }
+
 /// The schema's complex type `edgePoolRequestType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EdgePoolRequestType {
     /// The `<pool>` child element (`edgePoolType`).
     pub pool: Option<EdgePoolType>,
 }
+
 /// The schema's complex type `edgePoolResponseType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EdgePoolResponseType {
@@ -1556,12 +1637,14 @@ pub struct EdgePoolResponseType {
     /// The `<domains>` child element (`edgePoolDomainTypeList`).
     pub domains: Option<EdgePoolDomainTypeList>,
 }
+
 /// The schema's complex type `edgePoolResponseTypeList`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EdgePoolResponseTypeList {
     /// The repeated `<poolList>` child elements (`edgePoolResponseType`).
     pub pool_list: Vec<EdgePoolResponseType>,
 }
+
 /// The schema's complex type `edgePoolType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EdgePoolType {
@@ -1570,6 +1653,7 @@ pub struct EdgePoolType {
     /// The `name` attribute (`xs:string`).
     pub name: Option<String>,
 }
+
 /// The schema's complex type `embeddingSettingsType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EmbeddingSettingsType {
@@ -1578,12 +1662,14 @@ pub struct EmbeddingSettingsType {
     /// The `unrestrictedEmbedding` attribute (`xs:boolean`). Required by the schema in responses.
     pub unrestricted_embedding: Option<bool>,
 }
+
 /// The schema's complex type `encryptedKeychainListType`.
 #[derive(Clone, Default, PartialEq)]
 pub struct EncryptedKeychainListType {
     /// The repeated `<encryptedKeychain>` child elements (`xs:string`). A secret: redacted in `Debug`.
     pub encrypted_keychain: Vec<String>,
 }
+
 impl std::fmt::Debug for EncryptedKeychainListType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("EncryptedKeychainListType")
@@ -1594,6 +1680,7 @@ impl std::fmt::Debug for EncryptedKeychainListType {
             .finish()
     }
 }
+
 /// The schema's complex type `errorType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ErrorType {
@@ -1606,6 +1693,7 @@ pub struct ErrorType {
     /// The `<detail>` child element (`xs:string`).
     pub detail: Option<String>,
 }
+
 /// The schema's complex type `explanationType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ExplanationType {
@@ -1614,12 +1702,14 @@ pub struct ExplanationType {
     /// The `<users>` child element (`userListType`).
     pub users: Option<UserListType>,
 }
+
 /// The schema's complex type `extensionUrlStatusType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ExtensionUrlStatusType {
     /// The `status` attribute (`xs:string`).
     pub status: Option<String>,
 }
+
 /// The schema's complex type `extensionsSafeListEntry`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ExtensionsSafeListEntry {
@@ -1630,6 +1720,7 @@ pub struct ExtensionsSafeListEntry {
     /// The `<promptNeeded>` child element (`xs:boolean`).
     pub prompt_needed: Option<bool>,
 }
+
 /// The schema's complex type `extensionsServerSettingsType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ExtensionsServerSettingsType {
@@ -1638,6 +1729,7 @@ pub struct ExtensionsServerSettingsType {
     /// The repeated `<blockList>` child elements (`xs:string`).
     pub block_list: Vec<String>,
 }
+
 /// The schema's complex type `extensionsSiteSettingsType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ExtensionsSiteSettingsType {
@@ -1656,12 +1748,14 @@ pub struct ExtensionsSiteSettingsType {
     /// The repeated `<safeList>` child elements (`extensionsSafeListEntry`).
     pub safe_list: Vec<ExtensionsSafeListEntry>,
 }
+
 /// The schema's complex type `externalAuthorizationServerListType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ExternalAuthorizationServerListType {
     /// The repeated `<externalAuthorizationServer>` child elements (`externalAuthorizationServerType`).
     pub external_authorization_server: Vec<ExternalAuthorizationServerType>,
 }
+
 /// The schema's complex type `externalAuthorizationServerType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ExternalAuthorizationServerType {
@@ -1678,6 +1772,7 @@ pub struct ExternalAuthorizationServerType {
     /// The `name` attribute (`xs:string`).
     pub name: Option<String>,
 }
+
 /// The schema's complex type `extractCreationJobType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ExtractCreationJobType {
@@ -1690,12 +1785,14 @@ pub struct ExtractCreationJobType {
     /// The `<jobLuid>` child element (`xs:string`).
     pub job_luid: Option<String>,
 }
+
 /// The schema's complex type `extractListType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ExtractListType {
     /// The repeated `<extract>` child elements (`extractType`).
     pub extract: Vec<ExtractType>,
 }
+
 /// The schema's complex type `extractRefreshJobType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ExtractRefreshJobType {
@@ -1710,6 +1807,7 @@ pub struct ExtractRefreshJobType {
     /// The `<workbook>` child element (`workbookType`).
     pub workbook: Option<WorkbookType>,
 }
+
 /// The schema's complex type `extractType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ExtractType {
@@ -1724,18 +1822,21 @@ pub struct ExtractType {
     /// The `<workbook>` child element (`workbookType`).
     pub workbook: Option<WorkbookType>,
 }
+
 /// The schema's complex type `favoriteListType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FavoriteListType {
     /// The repeated `<favorite>` child elements (`favoriteType`).
     pub favorite: Vec<FavoriteType>,
 }
+
 /// The schema's complex type `favoriteOrderingListType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FavoriteOrderingListType {
     /// The repeated `<favoriteOrdering>` child elements (`favoriteOrderingType`).
     pub favorite_ordering: Vec<FavoriteOrderingType>,
 }
+
 /// The schema's complex type `favoriteOrderingType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FavoriteOrderingType {
@@ -1748,6 +1849,7 @@ pub struct FavoriteOrderingType {
     /// The `favoriteTypeMoveAfter` attribute (`favoriteTypeType`). Required by the schema in responses.
     pub favorite_type_move_after: Option<FavoriteTypeType>,
 }
+
 /// The schema's complex type `favoriteType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FavoriteType {
@@ -1776,6 +1878,7 @@ pub struct FavoriteType {
     /// The `<workbook>` child element (`workbookType`).
     pub workbook: Option<WorkbookType>,
 }
+
 /// The schema's complex type `fileUploadType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FileUploadType {
@@ -1786,18 +1889,21 @@ pub struct FileUploadType {
     /// The `uploadSessionId` attribute (`fileUploadSessionIdType`). Required by the schema in responses.
     pub upload_session_id: Option<FileUploadSessionIdType>,
 }
+
 /// The schema's complex type `flowListType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FlowListType {
     /// The repeated `<flow>` child elements (`flowType`).
     pub flow: Vec<FlowType>,
 }
+
 /// The schema's complex type `flowOutputStepListType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FlowOutputStepListType {
     /// The repeated `<flowOutputStep>` child elements (`flowOutputStepType`).
     pub flow_output_step: Vec<FlowOutputStepType>,
 }
+
 /// The schema's complex type `flowOutputStepType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FlowOutputStepType {
@@ -1806,18 +1912,21 @@ pub struct FlowOutputStepType {
     /// The `name` attribute (`xs:string`).
     pub name: Option<String>,
 }
+
 /// The schema's complex type `flowParameterAnyDomainType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FlowParameterAnyDomainType {
     /// The `domainType` attribute (`xs:string`).
     pub domain_type: Option<String>,
 }
+
 /// The schema's complex type `flowParameterBinaryDomainType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FlowParameterBinaryDomainType {
     /// The `domainType` attribute (`xs:string`).
     pub domain_type: Option<String>,
 }
+
 /// The schema's complex type `flowParameterDomainType`.
 ///
 /// Abstract in the schema: elements of this type carry an `xsi:type`; the fields of every derived type are read into this one.
@@ -1836,6 +1945,7 @@ pub struct FlowParameterDomainType {
     /// The `<values>` child element (`flowParameterListValueListType`).
     pub values: Option<FlowParameterListValueListType>,
 }
+
 /// The schema's complex type `flowParameterListDomainType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FlowParameterListDomainType {
@@ -1844,18 +1954,21 @@ pub struct FlowParameterListDomainType {
     /// The `<values>` child element (`flowParameterListValueListType`).
     pub values: Option<FlowParameterListValueListType>,
 }
+
 /// The schema's complex type `flowParameterListType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FlowParameterListType {
     /// The repeated `<parameter>` child elements (`flowParameterType`).
     pub parameter: Vec<FlowParameterType>,
 }
+
 /// The schema's complex type `flowParameterListValueListType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FlowParameterListValueListType {
     /// The repeated `<value>` child elements (`xs:string`).
     pub value: Vec<String>,
 }
+
 /// The schema's complex type `flowParameterRangeDomainType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FlowParameterRangeDomainType {
@@ -1870,12 +1983,14 @@ pub struct FlowParameterRangeDomainType {
     /// The `stepSize` attribute (`xs:string`).
     pub step_size: Option<String>,
 }
+
 /// The schema's complex type `flowParameterRunListType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FlowParameterRunListType {
     /// The repeated `<parameterRuns>` child elements (`flowParameterRunType`).
     pub parameter_runs: Vec<FlowParameterRunType>,
 }
+
 /// The schema's complex type `flowParameterRunType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FlowParameterRunType {
@@ -1888,6 +2003,7 @@ pub struct FlowParameterRunType {
     /// The `parameterId` attribute (`resourceIdType`).
     pub parameter_id: Option<ResourceIdType>,
 }
+
 /// The schema's complex type `flowParameterSpecType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FlowParameterSpecType {
@@ -1896,12 +2012,14 @@ pub struct FlowParameterSpecType {
     /// The `parameterId` attribute (`resourceIdType`).
     pub parameter_id: Option<ResourceIdType>,
 }
+
 /// The schema's complex type `flowParameterSystemDomainType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FlowParameterSystemDomainType {
     /// The `domainType` attribute (`xs:string`).
     pub domain_type: Option<String>,
 }
+
 /// The schema's complex type `flowParameterType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FlowParameterType {
@@ -1920,24 +2038,28 @@ pub struct FlowParameterType {
     /// The `<domain>` child element (`flowParameterDomainType`).
     pub domain: Option<FlowParameterDomainType>,
 }
+
 /// The schema's complex type `flowRunListType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FlowRunListType {
     /// The repeated `<flowRuns>` child elements (`flowRunType`).
     pub flow_runs: Vec<FlowRunType>,
 }
+
 /// The inline type of the `<flowOutputSteps>` element of `flowRunSpecType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FlowRunSpecFlowOutputSteps {
     /// The repeated `<flowOutputStep>` child elements (`flowOutputStepType`).
     pub flow_output_step: Vec<FlowOutputStepType>,
 }
+
 /// The inline type of the `<flowParameterSpecs>` element of `flowRunSpecType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FlowRunSpecFlowParameterSpecs {
     /// The repeated `<flowParameterSpec>` child elements (`flowParameterSpecType`).
     pub flow_parameter_spec: Vec<FlowParameterSpecType>,
 }
+
 /// The schema's complex type `flowRunSpecType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FlowRunSpecType {
@@ -1950,6 +2072,7 @@ pub struct FlowRunSpecType {
     /// The `<flowParameterSpecs>` child element (an inline type).
     pub flow_parameter_specs: Option<FlowRunSpecFlowParameterSpecs>,
 }
+
 /// The schema's complex type `flowRunType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FlowRunType {
@@ -1970,6 +2093,7 @@ pub struct FlowRunType {
     /// The `<flowParameterRuns>` child element (`flowParameterRunListType`).
     pub flow_parameter_runs: Option<FlowParameterRunListType>,
 }
+
 /// The schema's complex type `flowType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FlowType {
@@ -1998,6 +2122,7 @@ pub struct FlowType {
     /// The `<parameters>` child element (`flowParameterListType`).
     pub parameters: Option<FlowParameterListType>,
 }
+
 /// The schema's complex type `flowWarningsListContainerType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FlowWarningsListContainerType {
@@ -2008,12 +2133,14 @@ pub struct FlowWarningsListContainerType {
     /// The `<nodeWarnings>` child element (`warningListType`).
     pub node_warnings: Option<WarningListType>,
 }
+
 /// The inline type of the `<intervals>` element of `frequencyDetailsType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FrequencyDetailsIntervals {
     /// The repeated `<interval>` child elements (`intervalType`).
     pub interval: Vec<IntervalType>,
 }
+
 /// The schema's complex type `frequencyDetailsType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FrequencyDetailsType {
@@ -2024,12 +2151,14 @@ pub struct FrequencyDetailsType {
     /// The `<intervals>` child element (an inline type).
     pub intervals: Option<FrequencyDetailsIntervals>,
 }
+
 /// The inline type of the `<intervals>` element of `freshAtScheduleType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FreshAtScheduleIntervals {
     /// The repeated `<interval>` child elements (`intervalType`).
     pub interval: Vec<IntervalType>,
 }
+
 /// The schema's complex type `freshAtScheduleType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FreshAtScheduleType {
@@ -2042,6 +2171,7 @@ pub struct FreshAtScheduleType {
     /// The `<intervals>` child element (an inline type).
     pub intervals: Option<FreshAtScheduleIntervals>,
 }
+
 /// The schema's complex type `freshEveryScheduleType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FreshEveryScheduleType {
@@ -2050,6 +2180,7 @@ pub struct FreshEveryScheduleType {
     /// The `value` attribute (`xs:nonNegativeInteger`).
     pub value: Option<u64>,
 }
+
 /// The schema's complex type `generativeAiRegistrationType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GenerativeAiRegistrationType {
@@ -2062,12 +2193,14 @@ pub struct GenerativeAiRegistrationType {
     /// The `username` attribute (`xs:string`).
     pub username: Option<String>,
 }
+
 /// The inline type of the `<capabilities>` element of `granteeCapabilitiesType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GranteeCapabilitiesCapabilities {
     /// The repeated `<capability>` child elements (`capabilityType`).
     pub capability: Vec<CapabilityType>,
 }
+
 /// The schema's complex type `granteeCapabilitiesType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GranteeCapabilitiesType {
@@ -2080,12 +2213,14 @@ pub struct GranteeCapabilitiesType {
     /// The `<capabilities>` child element (an inline type).
     pub capabilities: Option<GranteeCapabilitiesCapabilities>,
 }
+
 /// The schema's complex type `groupInfoListType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GroupInfoListType {
     /// The repeated `<group>` child elements (`groupInfoType`).
     pub group: Vec<GroupInfoType>,
 }
+
 /// The schema's complex type `groupInfoType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GroupInfoType {
@@ -2096,18 +2231,21 @@ pub struct GroupInfoType {
     /// The `name` attribute (`xs:string`). Required by the schema in responses.
     pub name: Option<String>,
 }
+
 /// The schema's complex type `groupListType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GroupListType {
     /// The repeated `<group>` child elements (`groupType`).
     pub group: Vec<GroupType>,
 }
+
 /// The schema's complex type `groupSetListType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GroupSetListType {
     /// The repeated `<groupSet>` child elements (`groupSetType`).
     pub group_set: Vec<GroupSetType>,
 }
+
 /// The schema's complex type `groupSetType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GroupSetType {
@@ -2122,6 +2260,7 @@ pub struct GroupSetType {
     /// The repeated `<group>` child elements (`groupType`).
     pub group: Vec<GroupType>,
 }
+
 /// The schema's complex type `groupType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GroupType {
@@ -2140,6 +2279,7 @@ pub struct GroupType {
     /// The `<import>` child element (`importDirectiveType`).
     pub import: Option<ImportDirectiveType>,
 }
+
 /// The schema's complex type `importDirectiveType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ImportDirectiveType {
@@ -2152,6 +2292,7 @@ pub struct ImportDirectiveType {
     /// The `source` attribute (`importSourceType`). Required by the schema in responses.
     pub source: Option<ImportSourceType>,
 }
+
 /// The schema's complex type `intervalType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct IntervalType {
@@ -2164,6 +2305,7 @@ pub struct IntervalType {
     /// The `weekDay` attribute (an inline type).
     pub week_day: Option<IntervalWeekDay>,
 }
+
 /// The schema's complex type `jobType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct JobType {
@@ -2200,12 +2342,14 @@ pub struct JobType {
     /// The `<thumbnailsRefreshJob>` child element (`thumbnailsRefreshJobType`).
     pub thumbnails_refresh_job: Option<ThumbnailsRefreshJobType>,
 }
+
 /// The schema's complex type `labelCategoryListType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LabelCategoryListType {
     /// The repeated `<labelCategory>` child elements (`labelCategoryType`).
     pub label_category: Vec<LabelCategoryType>,
 }
+
 /// The schema's complex type `labelCategoryType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LabelCategoryType {
@@ -2214,12 +2358,14 @@ pub struct LabelCategoryType {
     /// The `name` attribute (`xs:string`).
     pub name: Option<String>,
 }
+
 /// The schema's complex type `labelListType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LabelListType {
     /// The repeated `<label>` child elements (`labelType`).
     pub label: Vec<LabelType>,
 }
+
 /// The schema's complex type `labelType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LabelType {
@@ -2250,12 +2396,14 @@ pub struct LabelType {
     /// The `<owner>` child element (`userType`).
     pub owner: Option<UserType>,
 }
+
 /// The schema's complex type `labelValueListType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LabelValueListType {
     /// The repeated `<labelValue>` child elements (`labelValueType`).
     pub label_value: Vec<LabelValueType>,
 }
+
 /// The schema's complex type `labelValueType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LabelValueType {
@@ -2274,6 +2422,7 @@ pub struct LabelValueType {
     /// The `<site>` child element (`siteType`).
     pub site: Option<SiteType>,
 }
+
 /// The schema's complex type `lensType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LensType {
@@ -2284,6 +2433,7 @@ pub struct LensType {
     /// The `<owner>` child element (`userType`).
     pub owner: Option<UserType>,
 }
+
 /// The schema's complex type `linkSiteMigrationType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LinkSiteMigrationType {
@@ -2292,6 +2442,7 @@ pub struct LinkSiteMigrationType {
     /// The `tenantId` attribute (`xs:string`).
     pub tenant_id: Option<String>,
 }
+
 /// The schema's complex type `linkUserExecutionContextType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LinkUserExecutionContextType {
@@ -2312,6 +2463,7 @@ pub struct LinkUserExecutionContextType {
     /// The `userSyncId` attribute (`xs:string`). Required by the schema in responses.
     pub user_sync_id: Option<String>,
 }
+
 /// The schema's complex type `linkUserOperationResultType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LinkUserOperationResultType {
@@ -2322,6 +2474,7 @@ pub struct LinkUserOperationResultType {
     /// The `userLuid` attribute (`xs:string`).
     pub user_luid: Option<String>,
 }
+
 /// The schema's complex type `linkUserPayloadType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LinkUserPayloadType {
@@ -2334,6 +2487,7 @@ pub struct LinkUserPayloadType {
     /// The `<siteRole>` child element (`linkUserSiteRoleType`).
     pub site_role: Option<LinkUserSiteRoleType>,
 }
+
 /// The schema's complex type `linkUserSiteRoleType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LinkUserSiteRoleType {
@@ -2350,6 +2504,7 @@ pub struct LinkUserSiteRoleType {
     /// The `<authDetails>` child element (`authDetailsType`).
     pub auth_details: Option<AuthDetailsType>,
 }
+
 /// The schema's complex type `linkUserType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LinkUserType {
@@ -2358,6 +2513,7 @@ pub struct LinkUserType {
     /// The `userManagementVersion` attribute (`xs:integer`).
     pub user_management_version: Option<i64>,
 }
+
 /// The schema's complex type `linkedTaskJobType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LinkedTaskJobType {
@@ -2374,18 +2530,21 @@ pub struct LinkedTaskJobType {
     /// The `status` attribute (an inline type).
     pub status: Option<LinkedTaskJobStatus>,
 }
+
 /// The schema's complex type `linkedTaskListType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LinkedTaskListType {
     /// The repeated `<linkedTasks>` child elements (`linkedTaskType`).
     pub linked_tasks: Vec<LinkedTaskType>,
 }
+
 /// The schema's complex type `linkedTaskStepListType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LinkedTaskStepListType {
     /// The repeated `<linkedTaskSteps>` child elements (`linkedTaskStepType`).
     pub linked_task_steps: Vec<LinkedTaskStepType>,
 }
+
 /// The schema's complex type `linkedTaskStepType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LinkedTaskStepType {
@@ -2398,6 +2557,7 @@ pub struct LinkedTaskStepType {
     /// The `<task>` child element (`taskType`).
     pub task: Option<TaskType>,
 }
+
 /// The schema's complex type `linkedTaskType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LinkedTaskType {
@@ -2410,6 +2570,7 @@ pub struct LinkedTaskType {
     /// The `<linkedTaskSteps>` child element (`linkedTaskStepListType`).
     pub linked_task_steps: Option<LinkedTaskStepListType>,
 }
+
 /// The schema's complex type `locationType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LocationType {
@@ -2420,6 +2581,7 @@ pub struct LocationType {
     /// The `type` attribute (an inline type).
     pub type_: Option<LocationTypeType>,
 }
+
 /// The schema's complex type `mcpSettingType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct McpSettingType {
@@ -2428,18 +2590,21 @@ pub struct McpSettingType {
     /// The `<value>` child element (`xs:string`).
     pub value: Option<String>,
 }
+
 /// The schema's complex type `mcpSiteSettingsType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct McpSiteSettingsType {
     /// The repeated `<settings>` child elements (`mcpSettingType`).
     pub settings: Vec<McpSettingType>,
 }
+
 /// The schema's complex type `metricListType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MetricListType {
     /// The repeated `<metric>` child elements (`metricType`).
     pub metric: Vec<MetricType>,
 }
+
 /// The schema's complex type `metricType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MetricType {
@@ -2468,12 +2633,14 @@ pub struct MetricType {
     /// The `<underlyingView>` child element (`viewType`).
     pub underlying_view: Option<ViewType>,
 }
+
 /// The schema's complex type `mobileSecuritySettingsListType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MobileSecuritySettingsListType {
     /// The repeated `<mobileSecuritySettings>` child elements (`mobileSecuritySettingsPolicyType`).
     pub mobile_security_settings: Vec<MobileSecuritySettingsPolicyType>,
 }
+
 /// The schema's complex type `mobileSecuritySettingsPolicyType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MobileSecuritySettingsPolicyType {
@@ -2486,12 +2653,14 @@ pub struct MobileSecuritySettingsPolicyType {
     /// The `<androidConfig>` child element (`policyType`).
     pub android_config: Option<PolicyType>,
 }
+
 /// The schema's complex type `moveToNamedPoolType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MoveToNamedPoolType {
     /// The `poolId` attribute (`xs:string`). Required by the schema in responses.
     pub pool_id: Option<String>,
 }
+
 /// The schema's complex type `notificationPreferenceUpdateStatusType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct NotificationPreferenceUpdateStatusType {
@@ -2502,18 +2671,21 @@ pub struct NotificationPreferenceUpdateStatusType {
     /// The `<error>` child element (`errorType`).
     pub error: Option<ErrorType>,
 }
+
 /// The schema's complex type `notificationsPreferenceUpdateStatusListType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct NotificationsPreferenceUpdateStatusListType {
     /// The repeated `<notificationUpdateStatus>` child elements (`notificationPreferenceUpdateStatusType`).
     pub notification_update_status: Vec<NotificationPreferenceUpdateStatusType>,
 }
+
 /// The schema's complex type `onboarding`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Onboarding {
     /// The repeated `<actions>` child elements (`onboardingActionsType`).
     pub actions: Vec<OnboardingActionsType>,
 }
+
 /// The schema's complex type `onboardingActionsType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OnboardingActionsType {
@@ -2522,6 +2694,7 @@ pub struct OnboardingActionsType {
     /// The `<isCompleted>` child element (`xs:boolean`).
     pub is_completed: Option<bool>,
 }
+
 /// The schema's complex type `parentType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ParentType {
@@ -2530,6 +2703,7 @@ pub struct ParentType {
     /// The `type` attribute (an inline type). Required by the schema in responses.
     pub type_: Option<ParentTypeType>,
 }
+
 /// The schema's complex type `permissionsType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PermissionsType {
@@ -2560,12 +2734,14 @@ pub struct PermissionsType {
     /// The repeated `<granteeCapabilities>` child elements (`granteeCapabilitiesType`).
     pub grantee_capabilities: Vec<GranteeCapabilitiesType>,
 }
+
 /// The schema's complex type `personalAccessTokenListType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PersonalAccessTokenListType {
     /// The repeated `<personalAccessToken>` child elements (`personalAccessTokenType`).
     pub personal_access_token: Vec<PersonalAccessTokenType>,
 }
+
 /// The schema's complex type `personalAccessTokenType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PersonalAccessTokenType {
@@ -2578,12 +2754,14 @@ pub struct PersonalAccessTokenType {
     /// The `tokenName` attribute (`xs:string`).
     pub token_name: Option<String>,
 }
+
 /// The schema's complex type `personalAccessTokenValidationType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PersonalAccessTokenValidationType {
     /// The `active` attribute (`xs:boolean`). Required by the schema in responses.
     pub active: Option<bool>,
 }
+
 /// The schema's complex type `personalAccessTokenWithSecretType`.
 #[derive(Clone, Default, PartialEq)]
 pub struct PersonalAccessTokenWithSecretType {
@@ -2596,6 +2774,7 @@ pub struct PersonalAccessTokenWithSecretType {
     /// The `tokenName` attribute (`xs:string`).
     pub token_name: Option<String>,
 }
+
 impl std::fmt::Debug for PersonalAccessTokenWithSecretType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("PersonalAccessTokenWithSecretType")
@@ -2606,6 +2785,7 @@ impl std::fmt::Debug for PersonalAccessTokenWithSecretType {
             .finish()
     }
 }
+
 /// The schema's complex type `personalSpaceType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PersonalSpaceType {
@@ -2616,6 +2796,7 @@ pub struct PersonalSpaceType {
     /// The `readOnly` attribute (`xs:boolean`).
     pub read_only: Option<bool>,
 }
+
 /// The schema's complex type `policyType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PolicyType {
@@ -2626,6 +2807,7 @@ pub struct PolicyType {
     /// The repeated `<valueList>` child elements (`xs:string`).
     pub value_list: Vec<String>,
 }
+
 /// The schema's complex type `productVersion`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ProductVersion {
@@ -2634,18 +2816,21 @@ pub struct ProductVersion {
     /// The element's text content.
     pub value: Option<String>,
 }
+
 /// The schema's complex type `projectListType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ProjectListType {
     /// The repeated `<project>` child elements (`projectType`).
     pub project: Vec<ProjectType>,
 }
+
 /// The schema's complex type `projectRefInputType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ProjectRefInputType {
     /// The `id` attribute (`resourceIdType`). Required by the schema in responses.
     pub id: Option<ResourceIdType>,
 }
+
 /// The schema's complex type `projectRefType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ProjectRefType {
@@ -2654,6 +2839,7 @@ pub struct ProjectRefType {
     /// The `name` attribute (`xs:string`). Required by the schema in responses.
     pub name: Option<String>,
 }
+
 /// The schema's complex type `projectType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ProjectType {
@@ -2684,6 +2870,7 @@ pub struct ProjectType {
     /// The `<contentsCounts>` child element (`contentsCountsType`).
     pub contents_counts: Option<ContentsCountsType>,
 }
+
 /// The schema's complex type `publishToSalesforceBatchType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PublishToSalesforceBatchType {
@@ -2694,6 +2881,7 @@ pub struct PublishToSalesforceBatchType {
     /// The repeated `<publishToSalesforceInfo>` child elements (`publishToSalesforceInfoType`).
     pub publish_to_salesforce_info: Vec<PublishToSalesforceInfoType>,
 }
+
 /// The schema's complex type `publishToSalesforceInfoType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PublishToSalesforceInfoType {
@@ -2704,6 +2892,7 @@ pub struct PublishToSalesforceInfoType {
     /// The `viewLuid` attribute (`xs:string`).
     pub view_luid: Option<String>,
 }
+
 /// The schema's complex type `publishToSalesforceRequestType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PublishToSalesforceRequestType {
@@ -2714,6 +2903,7 @@ pub struct PublishToSalesforceRequestType {
     /// The repeated `<viewLuids>` child elements (`xs:string`).
     pub view_luids: Vec<String>,
 }
+
 /// The schema's complex type `publishingLimitsType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PublishingLimitsType {
@@ -2734,12 +2924,14 @@ pub struct PublishingLimitsType {
     /// The `storageUsedMB` attribute (`xs:long`).
     pub storage_used_mb: Option<i64>,
 }
+
 /// The schema's complex type `recentListType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RecentListType {
     /// The repeated `<recent>` child elements (`recentType`).
     pub recent: Vec<RecentType>,
 }
+
 /// The schema's complex type `recentType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RecentType {
@@ -2754,18 +2946,21 @@ pub struct RecentType {
     /// The `<workbook>` child element (`workbookType`).
     pub workbook: Option<WorkbookType>,
 }
+
 /// The schema's complex type `recommendationDismissalType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RecommendationDismissalType {
     /// The `<view>` child element (`viewType`).
     pub view: Option<ViewType>,
 }
+
 /// The schema's complex type `recommendationListType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RecommendationListType {
     /// The repeated `<recommendation>` child elements (`recommendationType`).
     pub recommendation: Vec<RecommendationType>,
 }
+
 /// The schema's complex type `recommendationType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RecommendationType {
@@ -2780,12 +2975,14 @@ pub struct RecommendationType {
     /// The `<explanation>` child element (`explanationType`).
     pub explanation: Option<ExplanationType>,
 }
+
 /// The schema's complex type `resourceList`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ResourceList {
     /// The repeated `<resource>` child elements (`contentTypeAndIdType`).
     pub resource: Vec<ContentTypeAndIdType>,
 }
+
 /// The schema's complex type `resyncTCMUserPayloadType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ResyncTCMUserPayloadType {
@@ -2794,12 +2991,14 @@ pub struct ResyncTCMUserPayloadType {
     /// The `tenantId` attribute (`xs:string`). Required by the schema in responses.
     pub tenant_id: Option<String>,
 }
+
 /// The schema's complex type `revisionListType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RevisionListType {
     /// The repeated `<revision>` child elements (`revisionType`).
     pub revision: Vec<RevisionType>,
 }
+
 /// The schema's complex type `revisionType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RevisionType {
@@ -2816,12 +3015,14 @@ pub struct RevisionType {
     /// The `<publisher>` child element (`userType`).
     pub publisher: Option<UserType>,
 }
+
 /// The schema's complex type `routingFilterListType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RoutingFilterListType {
     /// The repeated `<routingFilter>` child elements (`routingFilterType`).
     pub routing_filter: Vec<RoutingFilterType>,
 }
+
 /// The schema's complex type `routingFilterProjectsRequestType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RoutingFilterProjectsRequestType {
@@ -2830,6 +3031,7 @@ pub struct RoutingFilterProjectsRequestType {
     /// The repeated `<project>` child elements (`projectRefInputType`).
     pub project: Vec<ProjectRefInputType>,
 }
+
 /// The schema's complex type `routingFilterRequestType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RoutingFilterRequestType {
@@ -2842,6 +3044,7 @@ pub struct RoutingFilterRequestType {
     /// The repeated `<project>` child elements (`projectRefInputType`).
     pub project: Vec<ProjectRefInputType>,
 }
+
 /// The schema's complex type `routingFilterType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RoutingFilterType {
@@ -2862,6 +3065,7 @@ pub struct RoutingFilterType {
     /// The repeated `<project>` child elements (`projectRefType`).
     pub project: Vec<ProjectRefType>,
 }
+
 /// The schema's complex type `runFlowJobType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RunFlowJobType {
@@ -2872,6 +3076,7 @@ pub struct RunFlowJobType {
     /// The `<flow>` child element (`flowType`).
     pub flow: Option<FlowType>,
 }
+
 /// The schema's complex type `salesforceAppListType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SalesforceAppListType {
@@ -2880,6 +3085,7 @@ pub struct SalesforceAppListType {
     /// The repeated `<salesforceApp>` child elements (`salesforceAppType`).
     pub salesforce_app: Vec<SalesforceAppType>,
 }
+
 /// The schema's complex type `salesforceAppType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SalesforceAppType {
@@ -2896,18 +3102,21 @@ pub struct SalesforceAppType {
     /// The `url` attribute (`xs:string`).
     pub url: Option<String>,
 }
+
 /// The schema's complex type `scheduleListType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ScheduleListType {
     /// The repeated `<schedule>` child elements (`scheduleType`).
     pub schedule: Vec<ScheduleType>,
 }
+
 /// The schema's complex type `scheduleLuidListType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ScheduleLuidListType {
     /// The repeated `<scheduleLuid>` child elements (`resourceIdType`).
     pub schedule_luid: Vec<ResourceIdType>,
 }
+
 /// The schema's complex type `scheduleType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ScheduleType {
@@ -2936,12 +3145,14 @@ pub struct ScheduleType {
     /// The `<frequencyDetails>` child element (`frequencyDetailsType`).
     pub frequency_details: Option<FrequencyDetailsType>,
 }
+
 /// The schema's complex type `scimConfigurationListType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ScimConfigurationListType {
     /// The repeated `<scimConfiguration>` child elements (`scimConfigurationType`).
     pub scim_configuration: Vec<ScimConfigurationType>,
 }
+
 /// The schema's complex type `scimConfigurationType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ScimConfigurationType {
@@ -2960,6 +3171,7 @@ pub struct ScimConfigurationType {
     /// The `name` attribute (`xs:string`).
     pub name: Option<String>,
 }
+
 /// The schema's complex type `serverApiTokenType`.
 #[derive(Clone, Default, PartialEq)]
 pub struct ServerApiTokenType {
@@ -2968,6 +3180,7 @@ pub struct ServerApiTokenType {
     /// The `id` attribute (`xs:string`).
     pub id: Option<String>,
 }
+
 impl std::fmt::Debug for ServerApiTokenType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ServerApiTokenType")
@@ -2976,6 +3189,7 @@ impl std::fmt::Debug for ServerApiTokenType {
             .finish()
     }
 }
+
 /// The schema's complex type `serverInfo`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ServerInfo {
@@ -2990,6 +3204,7 @@ pub struct ServerInfo {
     /// The `<serverSettings>` child element (`serverSettings`).
     pub server_settings: Option<ServerSettings>,
 }
+
 /// The schema's complex type `serverSettings`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ServerSettings {
@@ -3002,6 +3217,7 @@ pub struct ServerSettings {
     /// The `<offlineInteractionSupportedPhase>` child element (`xs:int`).
     pub offline_interaction_supported_phase: Option<i32>,
 }
+
 /// The schema's complex type `serviceTokenListType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ServiceTokenListType {
@@ -3010,6 +3226,7 @@ pub struct ServiceTokenListType {
     /// The repeated `<serviceToken>` child elements (`serviceTokenType`).
     pub service_token: Vec<ServiceTokenType>,
 }
+
 /// The schema's complex type `serviceTokenType`.
 #[derive(Clone, Default, PartialEq)]
 pub struct ServiceTokenType {
@@ -3030,6 +3247,7 @@ pub struct ServiceTokenType {
     /// The `tokenSecret` attribute (`xs:string`). A secret: redacted in `Debug`.
     pub token_secret: Option<String>,
 }
+
 impl std::fmt::Debug for ServiceTokenType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ServiceTokenType")
@@ -3044,6 +3262,7 @@ impl std::fmt::Debug for ServiceTokenType {
             .finish()
     }
 }
+
 /// The schema's complex type `sessionType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SessionType {
@@ -3052,18 +3271,21 @@ pub struct SessionType {
     /// The `<user>` child element (`userType`).
     pub user: Option<UserType>,
 }
+
 /// The schema's complex type `sessionsType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SessionsType {
     /// The repeated `<session>` child elements (`sessionType`).
     pub session: Vec<SessionType>,
 }
+
 /// The schema's complex type `siteAuthConfigurationListType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SiteAuthConfigurationListType {
     /// The repeated `<siteAuthConfiguration>` child elements (`siteAuthConfigurationType`).
     pub site_auth_configuration: Vec<SiteAuthConfigurationType>,
 }
+
 /// The schema's complex type `siteAuthConfigurationType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SiteAuthConfigurationType {
@@ -3078,6 +3300,7 @@ pub struct SiteAuthConfigurationType {
     /// The `knownProviderAlias` attribute (`xs:string`).
     pub known_provider_alias: Option<String>,
 }
+
 /// The schema's complex type `siteEncryptionMetadata`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SiteEncryptionMetadata {
@@ -3100,18 +3323,21 @@ pub struct SiteEncryptionMetadata {
     /// The `keyVersionId` attribute (`xs:string`).
     pub key_version_id: Option<String>,
 }
+
 /// The schema's complex type `siteListType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SiteListType {
     /// The repeated `<site>` child elements (`siteType`).
     pub site: Vec<SiteType>,
 }
+
 /// The schema's complex type `siteOIDCConfigurationListType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SiteOIDCConfigurationListType {
     /// The repeated `<siteOIDCConfiguration>` child elements (`siteOIDCConfigurationType`).
     pub site_oidc_configuration: Vec<SiteOIDCConfigurationType>,
 }
+
 /// The schema's complex type `siteOIDCConfigurationType`.
 #[derive(Clone, Default, PartialEq)]
 pub struct SiteOIDCConfigurationType {
@@ -3168,6 +3394,7 @@ pub struct SiteOIDCConfigurationType {
     /// The `voluntaryAcrValues` attribute (`xs:string`).
     pub voluntary_acr_values: Option<String>,
 }
+
 impl std::fmt::Debug for SiteOIDCConfigurationType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SiteOIDCConfigurationType")
@@ -3200,6 +3427,7 @@ impl std::fmt::Debug for SiteOIDCConfigurationType {
             .finish()
     }
 }
+
 /// The schema's complex type `siteSettingType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SiteSettingType {
@@ -3208,6 +3436,7 @@ pub struct SiteSettingType {
     /// The `value` attribute (`xs:string`). Required by the schema in responses.
     pub value: Option<String>,
 }
+
 /// The inline type of the `<usage>` element of `siteType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SiteUsage {
@@ -3222,6 +3451,7 @@ pub struct SiteUsage {
     /// The `storage` attribute (`xs:nonNegativeInteger`). Required by the schema in responses.
     pub storage: Option<u64>,
 }
+
 /// The schema's complex type `siteType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SiteType {
@@ -3452,12 +3682,14 @@ pub struct SiteType {
     /// The repeated `<siteSettings>` child elements (`siteSettingType`).
     pub site_settings: Vec<SiteSettingType>,
 }
+
 /// The schema's complex type `statusNoteListType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct StatusNoteListType {
     /// The repeated `<statusNote>` child elements (`statusNoteType`).
     pub status_note: Vec<StatusNoteType>,
 }
+
 /// The schema's complex type `statusNoteType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct StatusNoteType {
@@ -3468,6 +3700,7 @@ pub struct StatusNoteType {
     /// The `value` attribute (`xs:string`).
     pub value: Option<String>,
 }
+
 /// The schema's complex type `statusType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct StatusType {
@@ -3476,6 +3709,7 @@ pub struct StatusType {
     /// The `result` attribute (`xs:string`).
     pub result: Option<String>,
 }
+
 /// The schema's complex type `subscriptionContentType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SubscriptionContentType {
@@ -3490,6 +3724,7 @@ pub struct SubscriptionContentType {
     /// The `type` attribute (an inline type). Required by the schema in responses.
     pub type_: Option<SubscriptionContentTypeType>,
 }
+
 /// The schema's complex type `subscriptionJobType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SubscriptionJobType {
@@ -3500,12 +3735,14 @@ pub struct SubscriptionJobType {
     /// The `<subscriptionSubject>` child element (`xs:string`).
     pub subscription_subject: Option<String>,
 }
+
 /// The schema's complex type `subscriptionListType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SubscriptionListType {
     /// The repeated `<subscription>` child elements (`subscriptionType`).
     pub subscription: Vec<SubscriptionType>,
 }
+
 /// The schema's complex type `subscriptionType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SubscriptionType {
@@ -3534,6 +3771,7 @@ pub struct SubscriptionType {
     /// The `<user>` child element (`userType`).
     pub user: Option<UserType>,
 }
+
 /// The schema's complex type `suggestionFeedbackType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SuggestionFeedbackType {
@@ -3554,12 +3792,14 @@ pub struct SuggestionFeedbackType {
     /// The `suggestionId` attribute (`xs:string`).
     pub suggestion_id: Option<String>,
 }
+
 /// The schema's complex type `suggestionListType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SuggestionListType {
     /// The repeated `<suggestion>` child elements (`suggestionType`).
     pub suggestion: Vec<SuggestionType>,
 }
+
 /// The schema's complex type `suggestionType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SuggestionType {
@@ -3574,12 +3814,14 @@ pub struct SuggestionType {
     /// The `text` attribute (`xs:string`).
     pub text: Option<String>,
 }
+
 /// The schema's complex type `tableAnchorListType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TableAnchorListType {
     /// The repeated `<tableAnchor>` child elements (`tableAnchorType`).
     pub table_anchor: Vec<TableAnchorType>,
 }
+
 /// The schema's complex type `tableAnchorType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TableAnchorType {
@@ -3590,6 +3832,7 @@ pub struct TableAnchorType {
     /// The `name` attribute (`xs:string`).
     pub name: Option<String>,
 }
+
 /// The schema's complex type `tableType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TableType {
@@ -3618,6 +3861,7 @@ pub struct TableType {
     /// The `<location>` child element (`locationType`).
     pub location: Option<LocationType>,
 }
+
 /// The schema's complex type `tableauCredentialsType`.
 #[derive(Clone, Default, PartialEq)]
 pub struct TableauCredentialsType {
@@ -3642,6 +3886,7 @@ pub struct TableauCredentialsType {
     /// The `<user>` child element (`userType`).
     pub user: Option<UserType>,
 }
+
 impl std::fmt::Debug for TableauCredentialsType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("TableauCredentialsType")
@@ -3661,6 +3906,7 @@ impl std::fmt::Debug for TableauCredentialsType {
             .finish()
     }
 }
+
 /// The schema's complex type `tagBatchType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TagBatchType {
@@ -3669,24 +3915,28 @@ pub struct TagBatchType {
     /// The `<contents>` child element (`contentListType`).
     pub contents: Option<ContentListType>,
 }
+
 /// The schema's complex type `tagListType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TagListType {
     /// The repeated `<tag>` child elements (`tagType`).
     pub tag: Vec<TagType>,
 }
+
 /// The schema's complex type `tagType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TagType {
     /// The `label` attribute (`xs:string`). Required by the schema in responses.
     pub label: Option<String>,
 }
+
 /// The schema's complex type `tasSiteOAuthClientListType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TasSiteOAuthClientListType {
     /// The repeated `<tasSiteOAuthClient>` child elements (`tasSiteOAuthClientType`).
     pub tas_site_o_auth_client: Vec<TasSiteOAuthClientType>,
 }
+
 /// The schema's complex type `tasSiteOAuthClientType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TasSiteOAuthClientType {
@@ -3697,6 +3947,7 @@ pub struct TasSiteOAuthClientType {
     /// The `name` attribute (`xs:string`).
     pub name: Option<String>,
 }
+
 /// The schema's complex type `taskDataAccelerationType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TaskDataAccelerationType {
@@ -3713,6 +3964,7 @@ pub struct TaskDataAccelerationType {
     /// The `<lastRunAt>` child element (`xs:dateTime`).
     pub last_run_at: Option<crate::DateTime>,
 }
+
 /// The schema's complex type `taskExtractRefreshType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TaskExtractRefreshType {
@@ -3735,12 +3987,14 @@ pub struct TaskExtractRefreshType {
     /// The `<workbook>` child element (`workbookType`).
     pub workbook: Option<WorkbookType>,
 }
+
 /// The schema's complex type `taskListType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TaskListType {
     /// The repeated `<task>` child elements (`taskType`).
     pub task: Vec<TaskType>,
 }
+
 /// The schema's complex type `taskRunFlowType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TaskRunFlowType {
@@ -3759,6 +4013,7 @@ pub struct TaskRunFlowType {
     /// The `<flowRunSpec>` child element (`flowRunSpecType`).
     pub flow_run_spec: Option<FlowRunSpecType>,
 }
+
 /// The schema's complex type `taskType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TaskType {
@@ -3783,6 +4038,7 @@ pub struct TaskType {
     /// The `<schedule>` child element (`scheduleType`).
     pub schedule: Option<ScheduleType>,
 }
+
 /// The schema's complex type `thumbnailsRefreshJobType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ThumbnailsRefreshJobType {
@@ -3791,6 +4047,7 @@ pub struct ThumbnailsRefreshJobType {
     /// The `<workbook>` child element (`workbookType`).
     pub workbook: Option<WorkbookType>,
 }
+
 /// The schema's complex type `updateUploadedFileJobType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UpdateUploadedFileJobType {
@@ -3801,6 +4058,7 @@ pub struct UpdateUploadedFileJobType {
     /// The `<notes>` child element (`xs:string`).
     pub notes: Option<String>,
 }
+
 /// The schema's complex type `userActionType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UserActionType {
@@ -3809,18 +4067,21 @@ pub struct UserActionType {
     /// The `isCompleted` attribute (`xs:boolean`).
     pub is_completed: Option<bool>,
 }
+
 /// The schema's complex type `userListType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UserListType {
     /// The repeated `<user>` child elements (`userType`).
     pub user: Vec<UserType>,
 }
+
 /// The schema's complex type `userNotificationsPreferenceListType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UserNotificationsPreferenceListType {
     /// The repeated `<userNotificationsPreference>` child elements (`userNotificationsPreferenceType`).
     pub user_notifications_preference: Vec<UserNotificationsPreferenceType>,
 }
+
 /// The schema's complex type `userNotificationsPreferenceType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UserNotificationsPreferenceType {
@@ -3833,6 +4094,7 @@ pub struct UserNotificationsPreferenceType {
     /// The `notificationType` attribute (`xs:string`).
     pub notification_type: Option<String>,
 }
+
 /// The schema's complex type `userType`.
 #[derive(Clone, Default, PartialEq)]
 pub struct UserType {
@@ -3891,6 +4153,7 @@ pub struct UserType {
     /// The `<publishingLimits>` child element (`publishingLimitsType`).
     pub publishing_limits: Option<PublishingLimitsType>,
 }
+
 impl std::fmt::Debug for UserType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("UserType")
@@ -3924,18 +4187,21 @@ impl std::fmt::Debug for UserType {
             .finish()
     }
 }
+
 /// The schema's complex type `viewListType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ViewListType {
     /// The repeated `<view>` child elements (`viewType`).
     pub view: Vec<ViewType>,
 }
+
 /// The inline type of the `<usage>` element of `viewType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ViewUsage {
     /// The `totalViewCount` attribute (`xs:nonNegativeInteger`). Required by the schema in responses.
     pub total_view_count: Option<u64>,
 }
+
 /// The schema's complex type `viewType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ViewType {
@@ -3974,18 +4240,21 @@ pub struct ViewType {
     /// The `<location>` child element (`locationType`).
     pub location: Option<LocationType>,
 }
+
 /// The schema's complex type `virtualConnectionConnectionsType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct VirtualConnectionConnectionsType {
     /// The repeated `<connection>` child elements (`virtualConnectionSourceConnectionType`).
     pub connection: Vec<VirtualConnectionSourceConnectionType>,
 }
+
 /// The schema's complex type `virtualConnectionListType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct VirtualConnectionListType {
     /// The repeated `<virtualConnection>` child elements (`virtualConnectionType`).
     pub virtual_connection: Vec<VirtualConnectionType>,
 }
+
 /// The schema's complex type `virtualConnectionSourceConnectionType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct VirtualConnectionSourceConnectionType {
@@ -4002,6 +4271,7 @@ pub struct VirtualConnectionSourceConnectionType {
     /// The `username` attribute (`xs:string`).
     pub username: Option<String>,
 }
+
 /// The schema's complex type `virtualConnectionType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct VirtualConnectionType {
@@ -4034,12 +4304,14 @@ pub struct VirtualConnectionType {
     /// The `<warnings>` child element (`warningListType`).
     pub warnings: Option<WarningListType>,
 }
+
 /// The schema's complex type `warningListType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WarningListType {
     /// The repeated `<warning>` child elements (`warningType`).
     pub warning: Vec<WarningType>,
 }
+
 /// The schema's complex type `warningType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WarningType {
@@ -4050,6 +4322,7 @@ pub struct WarningType {
     /// The `message` attribute (`xs:string`).
     pub message: Option<String>,
 }
+
 /// The schema's complex type `webhookDestinationHttpType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WebhookDestinationHttpType {
@@ -4058,18 +4331,21 @@ pub struct WebhookDestinationHttpType {
     /// The `url` attribute (an inline type).
     pub url: Option<String>,
 }
+
 /// The schema's complex type `webhookDestinationType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WebhookDestinationType {
     /// The `<webhook-destination-http>` child element (`webhookDestinationHttpType`).
     pub webhook_destination_http: Option<WebhookDestinationHttpType>,
 }
+
 /// The schema's complex type `webhookListType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WebhookListType {
     /// The repeated `<webhook>` child elements (`webhookType`).
     pub webhook: Vec<WebhookType>,
 }
+
 /// The schema's complex type `webhookSourceEventDatasourceCreatedType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WebhookSourceEventDatasourceCreatedType {}
@@ -4183,6 +4459,7 @@ pub struct WebhookSourceType {
         WebhookSourceEventWorkbookUpdatedType,
     >,
 }
+
 /// The schema's complex type `webhookTestResultType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WebhookTestResultType {
@@ -4193,6 +4470,7 @@ pub struct WebhookTestResultType {
     /// The `<body>` child element (`xs:string`).
     pub body: Option<String>,
 }
+
 /// The schema's complex type `webhookType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WebhookType {
@@ -4217,12 +4495,14 @@ pub struct WebhookType {
     /// The `<owner>` child element (`userType`).
     pub owner: Option<UserType>,
 }
+
 /// The schema's complex type `workbookListType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkbookListType {
     /// The repeated `<workbook>` child elements (`workbookType`).
     pub workbook: Vec<WorkbookType>,
 }
+
 /// The schema's complex type `workbookType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkbookType {

@@ -191,6 +191,7 @@ impl WriteXml for TsRequest {
         Ok(())
     }
 }
+
 impl WriteXml for TsResponse {
     fn has_content(&self) -> bool {
         self.pagination.is_some() || self.custom_views.is_some()
@@ -480,6 +481,7 @@ impl WriteXml for TsResponse {
         Ok(())
     }
 }
+
 impl WriteXml for PaginationType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("pageNumber", &self.page_number)?;
@@ -488,6 +490,7 @@ impl WriteXml for PaginationType {
         Ok(())
     }
 }
+
 impl WriteXml for ApiTokenType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("clientName", &self.client_name)?;
@@ -497,6 +500,7 @@ impl WriteXml for ApiTokenType {
         Ok(())
     }
 }
+
 impl WriteXml for AssociatedUserLuidListType {
     fn has_content(&self) -> bool {
         !self.associated_user_luid.is_empty()
@@ -506,6 +510,7 @@ impl WriteXml for AssociatedUserLuidListType {
         Ok(())
     }
 }
+
 impl WriteXml for AssociatedUserLuidMappingUserLuidPair {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("destinationSiteUserLuid", &self.destination_site_user_luid)?;
@@ -513,6 +518,7 @@ impl WriteXml for AssociatedUserLuidMappingUserLuidPair {
         Ok(())
     }
 }
+
 impl WriteXml for AssociatedUserLuidMappingType {
     fn has_content(&self) -> bool {
         !self.user_luid_pair.is_empty()
@@ -522,6 +528,7 @@ impl WriteXml for AssociatedUserLuidMappingType {
         Ok(())
     }
 }
+
 impl WriteXml for AuthDetailsType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("authUserId", &self.auth_user_id)?;
@@ -530,6 +537,7 @@ impl WriteXml for AuthDetailsType {
         Ok(())
     }
 }
+
 impl WriteXml for BackgroundJobListType {
     fn has_content(&self) -> bool {
         !self.background_job.is_empty()
@@ -539,6 +547,7 @@ impl WriteXml for BackgroundJobListType {
         Ok(())
     }
 }
+
 impl WriteXml for BackgroundJobType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("createdAt", &self.created_at)?;
@@ -553,6 +562,7 @@ impl WriteXml for BackgroundJobType {
         Ok(())
     }
 }
+
 impl WriteXml for BridgeClientListType {
     fn has_content(&self) -> bool {
         !self.bridge_client.is_empty()
@@ -562,6 +572,7 @@ impl WriteXml for BridgeClientListType {
         Ok(())
     }
 }
+
 impl WriteXml for BridgeClientMoveRequestType {
     fn has_content(&self) -> bool {
         self.move_to_default_pool.is_some() || self.move_to_named_pool.is_some()
@@ -574,6 +585,7 @@ impl WriteXml for BridgeClientMoveRequestType {
         Ok(())
     }
 }
+
 impl WriteXml for BridgeClientType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("assignedToDefaultPool", &self.assigned_to_default_pool)?;
@@ -589,6 +601,7 @@ impl WriteXml for BridgeClientType {
         Ok(())
     }
 }
+
 impl WriteXml for BridgeDomainRequestType {
     fn has_content(&self) -> bool {
         self.bridge_domain.is_some()
@@ -598,6 +611,7 @@ impl WriteXml for BridgeDomainRequestType {
         Ok(())
     }
 }
+
 impl WriteXml for BroadcastViewListType {
     fn has_content(&self) -> bool {
         !self.broadcast.is_empty()
@@ -607,6 +621,7 @@ impl WriteXml for BroadcastViewListType {
         Ok(())
     }
 }
+
 impl WriteXml for BroadcastViewSendType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("allowDownloads", &self.allow_downloads)?;
@@ -616,6 +631,7 @@ impl WriteXml for BroadcastViewSendType {
         Ok(())
     }
 }
+
 impl WriteXml for BroadcastViewType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("allowDownloads", &self.allow_downloads)?;
@@ -632,6 +648,7 @@ impl WriteXml for BroadcastViewType {
         Ok(())
     }
 }
+
 impl WriteXml for CapabilityType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("mode", &self.mode)?;
@@ -639,6 +656,7 @@ impl WriteXml for CapabilityType {
         Ok(())
     }
 }
+
 impl WriteXml for CollectionType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("createdAt", &self.created_at)?;
@@ -659,6 +677,7 @@ impl WriteXml for CollectionType {
         Ok(())
     }
 }
+
 impl WriteXml for ConnectedApplicationListType {
     fn has_content(&self) -> bool {
         !self.connected_application.is_empty()
@@ -668,6 +687,7 @@ impl WriteXml for ConnectedApplicationListType {
         Ok(())
     }
 }
+
 impl WriteXml for ConnectedApplicationProjectListType {
     fn has_content(&self) -> bool {
         !self.project_id.is_empty()
@@ -677,6 +697,7 @@ impl WriteXml for ConnectedApplicationProjectListType {
         Ok(())
     }
 }
+
 impl WriteXml for ConnectedApplicationSecretType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("createdAt", &self.created_at)?;
@@ -685,6 +706,7 @@ impl WriteXml for ConnectedApplicationSecretType {
         Ok(())
     }
 }
+
 impl WriteXml for ConnectedApplicationType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("clientId", &self.client_id)?;
@@ -705,6 +727,7 @@ impl WriteXml for ConnectedApplicationType {
         Ok(())
     }
 }
+
 impl WriteXml for ConnectionCredentialsType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("embed", &self.embed)?;
@@ -714,6 +737,7 @@ impl WriteXml for ConnectionCredentialsType {
         Ok(())
     }
 }
+
 impl WriteXml for ConnectionListType {
     fn has_content(&self) -> bool {
         !self.connection.is_empty()
@@ -723,6 +747,7 @@ impl WriteXml for ConnectionListType {
         Ok(())
     }
 }
+
 impl WriteXml for ConnectionLuidListType {
     fn has_content(&self) -> bool {
         !self.connection_luid.is_empty()
@@ -732,6 +757,7 @@ impl WriteXml for ConnectionLuidListType {
         Ok(())
     }
 }
+
 impl WriteXml for ConnectionParamsForAnchorType {
     fn has_content(&self) -> bool {
         self.base64xml.is_some()
@@ -741,6 +767,7 @@ impl WriteXml for ConnectionParamsForAnchorType {
         Ok(())
     }
 }
+
 impl WriteXml for ConnectionType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("authenticationType", &self.authentication_type)?;
@@ -770,6 +797,7 @@ impl WriteXml for ConnectionType {
         Ok(())
     }
 }
+
 impl WriteXml for ConnectorListType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("includeAll", &self.include_all)?;
@@ -783,6 +811,7 @@ impl WriteXml for ConnectorListType {
         Ok(())
     }
 }
+
 impl WriteXml for ConnectorType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("class", &self.class)?;
@@ -793,12 +822,14 @@ impl WriteXml for ConnectorType {
         Ok(())
     }
 }
+
 impl WriteXml for ContentActionType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("action", &self.action)?;
         Ok(())
     }
 }
+
 impl WriteXml for ContentItemListType {
     fn has_content(&self) -> bool {
         !self.content_item.is_empty()
@@ -808,6 +839,7 @@ impl WriteXml for ContentItemListType {
         Ok(())
     }
 }
+
 impl WriteXml for ContentItemType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("contentType", &self.content_type)?;
@@ -829,6 +861,7 @@ impl WriteXml for ContentItemType {
         Ok(())
     }
 }
+
 impl WriteXml for ContentListType {
     fn has_content(&self) -> bool {
         !self.content.is_empty()
@@ -838,6 +871,7 @@ impl WriteXml for ContentListType {
         Ok(())
     }
 }
+
 impl WriteXml for ContentLocationRequestType {
     fn has_content(&self) -> bool {
         self.location.is_some() || self.content_action.is_some()
@@ -850,6 +884,7 @@ impl WriteXml for ContentLocationRequestType {
         Ok(())
     }
 }
+
 impl WriteXml for ContentTypeAndIdType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("contentType", &self.content_type)?;
@@ -857,6 +892,7 @@ impl WriteXml for ContentTypeAndIdType {
         Ok(())
     }
 }
+
 impl WriteXml for ContentsCountsType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("datasourceCount", &self.datasource_count)?;
@@ -866,6 +902,7 @@ impl WriteXml for ContentsCountsType {
         Ok(())
     }
 }
+
 impl WriteXml for CreateServerScimConfigRequestType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("authentication", &self.authentication)?;
@@ -881,6 +918,7 @@ impl WriteXml for CreateServerScimConfigRequestType {
         Ok(())
     }
 }
+
 impl WriteXml for CreateServerScimConfigRequestUpdateType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("authentication", &self.authentication)?;
@@ -890,6 +928,7 @@ impl WriteXml for CreateServerScimConfigRequestUpdateType {
         Ok(())
     }
 }
+
 impl WriteXml for CreateServerScimConfigResponseType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("apiTokenId", &self.api_token_id)?;
@@ -903,6 +942,7 @@ impl WriteXml for CreateServerScimConfigResponseType {
         Ok(())
     }
 }
+
 impl WriteXml for CreateServerScimConfigResponseUpdateType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("authentication", &self.authentication)?;
@@ -914,6 +954,7 @@ impl WriteXml for CreateServerScimConfigResponseUpdateType {
         Ok(())
     }
 }
+
 impl WriteXml for CustomViewAsUserDefaultViewResultListType {
     fn has_content(&self) -> bool {
         !self.custom_view_as_user_default_view_result.is_empty()
@@ -926,6 +967,7 @@ impl WriteXml for CustomViewAsUserDefaultViewResultListType {
         Ok(())
     }
 }
+
 impl WriteXml for CustomViewAsUserDefaultViewResultType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("success", &self.success)?;
@@ -940,6 +982,7 @@ impl WriteXml for CustomViewAsUserDefaultViewResultType {
         Ok(())
     }
 }
+
 impl WriteXml for CustomViewListType {
     fn has_content(&self) -> bool {
         !self.custom_view.is_empty()
@@ -949,6 +992,7 @@ impl WriteXml for CustomViewListType {
         Ok(())
     }
 }
+
 impl WriteXml for CustomViewType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("createdAt", &self.created_at)?;
@@ -969,6 +1013,7 @@ impl WriteXml for CustomViewType {
         Ok(())
     }
 }
+
 impl WriteXml for DataAccelerationInfoType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("accelerateNow", &self.accelerate_now)?;
@@ -978,6 +1023,7 @@ impl WriteXml for DataAccelerationInfoType {
         Ok(())
     }
 }
+
 impl WriteXml for DataAlertCreateAlertType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("alertCondition", &self.alert_condition)?;
@@ -1002,6 +1048,7 @@ impl WriteXml for DataAlertCreateAlertType {
         Ok(())
     }
 }
+
 impl WriteXml for DataAlertListType {
     fn has_content(&self) -> bool {
         !self.data_alert.is_empty()
@@ -1011,6 +1058,7 @@ impl WriteXml for DataAlertListType {
         Ok(())
     }
 }
+
 impl WriteXml for DataAlertType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("alertCondition", &self.alert_condition)?;
@@ -1035,6 +1083,7 @@ impl WriteXml for DataAlertType {
         Ok(())
     }
 }
+
 impl WriteXml for DataAlertUpdateStatusListType {
     fn has_content(&self) -> bool {
         !self.data_alert_update_status.is_empty()
@@ -1044,6 +1093,7 @@ impl WriteXml for DataAlertUpdateStatusListType {
         Ok(())
     }
 }
+
 impl WriteXml for DataAlertUpdateStatusType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("id", &self.id)?;
@@ -1058,6 +1108,7 @@ impl WriteXml for DataAlertUpdateStatusType {
         Ok(())
     }
 }
+
 impl WriteXml for DataAlertsRecipientListType {
     fn has_content(&self) -> bool {
         !self.recipient.is_empty()
@@ -1067,6 +1118,7 @@ impl WriteXml for DataAlertsRecipientListType {
         Ok(())
     }
 }
+
 impl WriteXml for DataAlertsRecipientType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("id", &self.id)?;
@@ -1075,6 +1127,7 @@ impl WriteXml for DataAlertsRecipientType {
         Ok(())
     }
 }
+
 impl WriteXml for DataFreshnessPolicyType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("option", &self.option)?;
@@ -1089,6 +1142,7 @@ impl WriteXml for DataFreshnessPolicyType {
         Ok(())
     }
 }
+
 impl WriteXml for DataQualityIndicatorListType {
     fn has_content(&self) -> bool {
         !self.data_quality_indicator.is_empty()
@@ -1098,6 +1152,7 @@ impl WriteXml for DataQualityIndicatorListType {
         Ok(())
     }
 }
+
 impl WriteXml for DataQualityIndicatorType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("active", &self.active)?;
@@ -1121,6 +1176,7 @@ impl WriteXml for DataQualityIndicatorType {
         Ok(())
     }
 }
+
 impl WriteXml for DataQualityTriggerListType {
     fn has_content(&self) -> bool {
         !self.data_quality_trigger.is_empty()
@@ -1130,6 +1186,7 @@ impl WriteXml for DataQualityTriggerListType {
         Ok(())
     }
 }
+
 impl WriteXml for DataQualityTriggerType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("active", &self.active)?;
@@ -1147,6 +1204,7 @@ impl WriteXml for DataQualityTriggerType {
         Ok(())
     }
 }
+
 impl WriteXml for DataQualityWarningListType {
     fn has_content(&self) -> bool {
         !self.data_quality_warning.is_empty()
@@ -1156,6 +1214,7 @@ impl WriteXml for DataQualityWarningListType {
         Ok(())
     }
 }
+
 impl WriteXml for DataQualityWarningType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("contentId", &self.content_id)?;
@@ -1179,6 +1238,7 @@ impl WriteXml for DataQualityWarningType {
         Ok(())
     }
 }
+
 impl WriteXml for DataSourceListType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("includeAll", &self.include_all)?;
@@ -1192,6 +1252,7 @@ impl WriteXml for DataSourceListType {
         Ok(())
     }
 }
+
 impl WriteXml for DataSourceType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("certificationNote", &self.certification_note)?;
@@ -1234,6 +1295,7 @@ impl WriteXml for DataSourceType {
         Ok(())
     }
 }
+
 impl WriteXml for DataUpdateActionType {
     fn has_content(&self) -> bool {
         self.condition.is_some() || self.action.is_some() || self.source_file.is_some()
@@ -1253,6 +1315,7 @@ impl WriteXml for DataUpdateActionType {
         Ok(())
     }
 }
+
 impl WriteXml for DataUpdateConditionType {
     fn has_content(&self) -> bool {
         self.op.is_some() || self.source_col.is_some() || self.target_col.is_some()
@@ -1267,6 +1330,7 @@ impl WriteXml for DataUpdateConditionType {
         Ok(())
     }
 }
+
 impl WriteXml for DataUpdateConstConditionType {
     fn has_content(&self) -> bool {
         self.type_.is_some() || self.v.is_some()
@@ -1277,6 +1341,7 @@ impl WriteXml for DataUpdateConstConditionType {
         Ok(())
     }
 }
+
 impl WriteXml for DatabaseAnchorRequestType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("datasourceFormattedName", &self.datasource_formatted_name)?;
@@ -1292,6 +1357,7 @@ impl WriteXml for DatabaseAnchorRequestType {
         Ok(())
     }
 }
+
 impl WriteXml for DatabaseAnchorResponseListType {
     fn has_content(&self) -> bool {
         !self.database_anchor.is_empty()
@@ -1301,6 +1367,7 @@ impl WriteXml for DatabaseAnchorResponseListType {
         Ok(())
     }
 }
+
 impl WriteXml for DatabaseAnchorResponseType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("connectionName", &self.connection_name)?;
@@ -1315,6 +1382,7 @@ impl WriteXml for DatabaseAnchorResponseType {
         Ok(())
     }
 }
+
 impl WriteXml for DatabaseType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("certificationNote", &self.certification_note)?;
@@ -1350,6 +1418,7 @@ impl WriteXml for DatabaseType {
         Ok(())
     }
 }
+
 impl WriteXml for DegradationListType {
     fn has_content(&self) -> bool {
         !self.downgraded_feature.is_empty()
@@ -1359,6 +1428,7 @@ impl WriteXml for DegradationListType {
         Ok(())
     }
 }
+
 impl WriteXml for DegradationType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("name", &self.name)?;
@@ -1366,6 +1436,7 @@ impl WriteXml for DegradationType {
         Ok(())
     }
 }
+
 impl WriteXml for DomainDirectiveListType {
     fn has_content(&self) -> bool {
         !self.domain.is_empty()
@@ -1375,6 +1446,7 @@ impl WriteXml for DomainDirectiveListType {
         Ok(())
     }
 }
+
 impl WriteXml for DomainDirectiveType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("id", &self.id)?;
@@ -1383,6 +1455,7 @@ impl WriteXml for DomainDirectiveType {
         Ok(())
     }
 }
+
 impl WriteXml for EdgePoolDomainRequestType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("existingDomainName", &self.existing_domain_name)?;
@@ -1392,6 +1465,7 @@ impl WriteXml for EdgePoolDomainRequestType {
         Ok(())
     }
 }
+
 impl WriteXml for EdgePoolDomainType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("name", &self.name)?;
@@ -1400,6 +1474,7 @@ impl WriteXml for EdgePoolDomainType {
         Ok(())
     }
 }
+
 impl WriteXml for EdgePoolDomainTypeList {
     fn has_content(&self) -> bool {
         !self.domain.is_empty()
@@ -1409,6 +1484,7 @@ impl WriteXml for EdgePoolDomainTypeList {
         Ok(())
     }
 }
+
 impl WriteXml for EdgePoolRequestType {
     fn has_content(&self) -> bool {
         self.pool.is_some()
@@ -1418,6 +1494,7 @@ impl WriteXml for EdgePoolRequestType {
         Ok(())
     }
 }
+
 impl WriteXml for EdgePoolResponseType {
     fn has_content(&self) -> bool {
         self.pool.is_some() || self.domains.is_some()
@@ -1428,6 +1505,7 @@ impl WriteXml for EdgePoolResponseType {
         Ok(())
     }
 }
+
 impl WriteXml for EdgePoolResponseTypeList {
     fn has_content(&self) -> bool {
         !self.pool_list.is_empty()
@@ -1437,6 +1515,7 @@ impl WriteXml for EdgePoolResponseTypeList {
         Ok(())
     }
 }
+
 impl WriteXml for EdgePoolType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("id", &self.id)?;
@@ -1444,6 +1523,7 @@ impl WriteXml for EdgePoolType {
         Ok(())
     }
 }
+
 impl WriteXml for EmbeddingSettingsType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("allowList", &self.allow_list)?;
@@ -1451,6 +1531,7 @@ impl WriteXml for EmbeddingSettingsType {
         Ok(())
     }
 }
+
 impl WriteXml for EncryptedKeychainListType {
     fn has_content(&self) -> bool {
         !self.encrypted_keychain.is_empty()
@@ -1460,6 +1541,7 @@ impl WriteXml for EncryptedKeychainListType {
         Ok(())
     }
 }
+
 impl WriteXml for ErrorType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("code", &self.code)?;
@@ -1475,6 +1557,7 @@ impl WriteXml for ErrorType {
         Ok(())
     }
 }
+
 impl WriteXml for ExplanationType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("type", &self.type_)?;
@@ -1488,12 +1571,14 @@ impl WriteXml for ExplanationType {
         Ok(())
     }
 }
+
 impl WriteXml for ExtensionUrlStatusType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("status", &self.status)?;
         Ok(())
     }
 }
+
 impl WriteXml for ExtensionsSafeListEntry {
     fn has_content(&self) -> bool {
         self.url.is_some() || self.full_data_allowed.is_some()
@@ -1506,6 +1591,7 @@ impl WriteXml for ExtensionsSafeListEntry {
         Ok(())
     }
 }
+
 impl WriteXml for ExtensionsServerSettingsType {
     fn has_content(&self) -> bool {
         self.extensions_globally_enabled.is_some() || !self.block_list.is_empty()
@@ -1519,6 +1605,7 @@ impl WriteXml for ExtensionsServerSettingsType {
         Ok(())
     }
 }
+
 impl WriteXml for ExtensionsSiteSettingsType {
     fn has_content(&self) -> bool {
         self.extensions_enabled.is_some() || self.use_default_setting.is_some()
@@ -1537,6 +1624,7 @@ impl WriteXml for ExtensionsSiteSettingsType {
         Ok(())
     }
 }
+
 impl WriteXml for ExternalAuthorizationServerListType {
     fn has_content(&self) -> bool {
         !self.external_authorization_server.is_empty()
@@ -1546,6 +1634,7 @@ impl WriteXml for ExternalAuthorizationServerListType {
         Ok(())
     }
 }
+
 impl WriteXml for ExternalAuthorizationServerType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("createdAt", &self.created_at)?;
@@ -1557,6 +1646,7 @@ impl WriteXml for ExternalAuthorizationServerType {
         Ok(())
     }
 }
+
 impl WriteXml for ExtractCreationJobType {
     fn has_content(&self) -> bool {
         self.notes.is_some() || self.workbook.is_some() || self.datasource.is_some()
@@ -1570,6 +1660,7 @@ impl WriteXml for ExtractCreationJobType {
         Ok(())
     }
 }
+
 impl WriteXml for ExtractListType {
     fn has_content(&self) -> bool {
         !self.extract.is_empty()
@@ -1579,6 +1670,7 @@ impl WriteXml for ExtractListType {
         Ok(())
     }
 }
+
 impl WriteXml for ExtractRefreshJobType {
     fn has_content(&self) -> bool {
         self.notes.is_some() || self.datasource.is_some() || self.view.is_some()
@@ -1593,6 +1685,7 @@ impl WriteXml for ExtractRefreshJobType {
         Ok(())
     }
 }
+
 impl WriteXml for ExtractType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("id", &self.id)?;
@@ -1609,6 +1702,7 @@ impl WriteXml for ExtractType {
         Ok(())
     }
 }
+
 impl WriteXml for FavoriteListType {
     fn has_content(&self) -> bool {
         !self.favorite.is_empty()
@@ -1618,6 +1712,7 @@ impl WriteXml for FavoriteListType {
         Ok(())
     }
 }
+
 impl WriteXml for FavoriteOrderingListType {
     fn has_content(&self) -> bool {
         !self.favorite_ordering.is_empty()
@@ -1627,6 +1722,7 @@ impl WriteXml for FavoriteOrderingListType {
         Ok(())
     }
 }
+
 impl WriteXml for FavoriteOrderingType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("favoriteId", &self.favorite_id)?;
@@ -1636,6 +1732,7 @@ impl WriteXml for FavoriteOrderingType {
         Ok(())
     }
 }
+
 impl WriteXml for FavoriteType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("addedAt", &self.added_at)?;
@@ -1661,6 +1758,7 @@ impl WriteXml for FavoriteType {
         Ok(())
     }
 }
+
 impl WriteXml for FileUploadType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("fileSize", &self.file_size)?;
@@ -1669,6 +1767,7 @@ impl WriteXml for FileUploadType {
         Ok(())
     }
 }
+
 impl WriteXml for FlowListType {
     fn has_content(&self) -> bool {
         !self.flow.is_empty()
@@ -1678,6 +1777,7 @@ impl WriteXml for FlowListType {
         Ok(())
     }
 }
+
 impl WriteXml for FlowOutputStepListType {
     fn has_content(&self) -> bool {
         !self.flow_output_step.is_empty()
@@ -1687,6 +1787,7 @@ impl WriteXml for FlowOutputStepListType {
         Ok(())
     }
 }
+
 impl WriteXml for FlowOutputStepType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("id", &self.id)?;
@@ -1694,18 +1795,21 @@ impl WriteXml for FlowOutputStepType {
         Ok(())
     }
 }
+
 impl WriteXml for FlowParameterAnyDomainType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("domainType", &self.domain_type)?;
         Ok(())
     }
 }
+
 impl WriteXml for FlowParameterBinaryDomainType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("domainType", &self.domain_type)?;
         Ok(())
     }
 }
+
 impl WriteXml for FlowParameterDomainType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("domainType", &self.domain_type)?;
@@ -1723,6 +1827,7 @@ impl WriteXml for FlowParameterDomainType {
         Ok(())
     }
 }
+
 impl WriteXml for FlowParameterListDomainType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("domainType", &self.domain_type)?;
@@ -1736,6 +1841,7 @@ impl WriteXml for FlowParameterListDomainType {
         Ok(())
     }
 }
+
 impl WriteXml for FlowParameterListType {
     fn has_content(&self) -> bool {
         !self.parameter.is_empty()
@@ -1745,6 +1851,7 @@ impl WriteXml for FlowParameterListType {
         Ok(())
     }
 }
+
 impl WriteXml for FlowParameterListValueListType {
     fn has_content(&self) -> bool {
         !self.value.is_empty()
@@ -1754,6 +1861,7 @@ impl WriteXml for FlowParameterListValueListType {
         Ok(())
     }
 }
+
 impl WriteXml for FlowParameterRangeDomainType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("domainType", &self.domain_type)?;
@@ -1764,6 +1872,7 @@ impl WriteXml for FlowParameterRangeDomainType {
         Ok(())
     }
 }
+
 impl WriteXml for FlowParameterRunListType {
     fn has_content(&self) -> bool {
         !self.parameter_runs.is_empty()
@@ -1773,6 +1882,7 @@ impl WriteXml for FlowParameterRunListType {
         Ok(())
     }
 }
+
 impl WriteXml for FlowParameterRunType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("description", &self.description)?;
@@ -1782,6 +1892,7 @@ impl WriteXml for FlowParameterRunType {
         Ok(())
     }
 }
+
 impl WriteXml for FlowParameterSpecType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("overrideValue", &self.override_value)?;
@@ -1789,12 +1900,14 @@ impl WriteXml for FlowParameterSpecType {
         Ok(())
     }
 }
+
 impl WriteXml for FlowParameterSystemDomainType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("domainType", &self.domain_type)?;
         Ok(())
     }
 }
+
 impl WriteXml for FlowParameterType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("description", &self.description)?;
@@ -1813,6 +1926,7 @@ impl WriteXml for FlowParameterType {
         Ok(())
     }
 }
+
 impl WriteXml for FlowRunListType {
     fn has_content(&self) -> bool {
         !self.flow_runs.is_empty()
@@ -1822,6 +1936,7 @@ impl WriteXml for FlowRunListType {
         Ok(())
     }
 }
+
 impl WriteXml for FlowRunSpecFlowOutputSteps {
     fn has_content(&self) -> bool {
         !self.flow_output_step.is_empty()
@@ -1831,6 +1946,7 @@ impl WriteXml for FlowRunSpecFlowOutputSteps {
         Ok(())
     }
 }
+
 impl WriteXml for FlowRunSpecFlowParameterSpecs {
     fn has_content(&self) -> bool {
         !self.flow_parameter_spec.is_empty()
@@ -1840,6 +1956,7 @@ impl WriteXml for FlowRunSpecFlowParameterSpecs {
         Ok(())
     }
 }
+
 impl WriteXml for FlowRunSpecType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("flowId", &self.flow_id)?;
@@ -1855,6 +1972,7 @@ impl WriteXml for FlowRunSpecType {
         Ok(())
     }
 }
+
 impl WriteXml for FlowRunType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("backgroundJobId", &self.background_job_id)?;
@@ -1874,6 +1992,7 @@ impl WriteXml for FlowRunType {
         Ok(())
     }
 }
+
 impl WriteXml for FlowType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("createdAt", &self.created_at)?;
@@ -1898,6 +2017,7 @@ impl WriteXml for FlowType {
         Ok(())
     }
 }
+
 impl WriteXml for FlowWarningsListContainerType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("runMode", &self.run_mode)?;
@@ -1912,6 +2032,7 @@ impl WriteXml for FlowWarningsListContainerType {
         Ok(())
     }
 }
+
 impl WriteXml for FrequencyDetailsIntervals {
     fn has_content(&self) -> bool {
         !self.interval.is_empty()
@@ -1921,6 +2042,7 @@ impl WriteXml for FrequencyDetailsIntervals {
         Ok(())
     }
 }
+
 impl WriteXml for FrequencyDetailsType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("end", &self.end)?;
@@ -1935,6 +2057,7 @@ impl WriteXml for FrequencyDetailsType {
         Ok(())
     }
 }
+
 impl WriteXml for FreshAtScheduleIntervals {
     fn has_content(&self) -> bool {
         !self.interval.is_empty()
@@ -1944,6 +2067,7 @@ impl WriteXml for FreshAtScheduleIntervals {
         Ok(())
     }
 }
+
 impl WriteXml for FreshAtScheduleType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("frequency", &self.frequency)?;
@@ -1959,6 +2083,7 @@ impl WriteXml for FreshAtScheduleType {
         Ok(())
     }
 }
+
 impl WriteXml for FreshEveryScheduleType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("frequency", &self.frequency)?;
@@ -1966,6 +2091,7 @@ impl WriteXml for FreshEveryScheduleType {
         Ok(())
     }
 }
+
 impl WriteXml for GenerativeAiRegistrationType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("domain", &self.domain)?;
@@ -1975,6 +2101,7 @@ impl WriteXml for GenerativeAiRegistrationType {
         Ok(())
     }
 }
+
 impl WriteXml for GranteeCapabilitiesCapabilities {
     fn has_content(&self) -> bool {
         !self.capability.is_empty()
@@ -1984,6 +2111,7 @@ impl WriteXml for GranteeCapabilitiesCapabilities {
         Ok(())
     }
 }
+
 impl WriteXml for GranteeCapabilitiesType {
     fn has_content(&self) -> bool {
         self.group.is_some() || self.group_set.is_some() || self.user.is_some()
@@ -1997,6 +2125,7 @@ impl WriteXml for GranteeCapabilitiesType {
         Ok(())
     }
 }
+
 impl WriteXml for GroupInfoListType {
     fn has_content(&self) -> bool {
         !self.group.is_empty()
@@ -2006,6 +2135,7 @@ impl WriteXml for GroupInfoListType {
         Ok(())
     }
 }
+
 impl WriteXml for GroupInfoType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("id", &self.id)?;
@@ -2014,6 +2144,7 @@ impl WriteXml for GroupInfoType {
         Ok(())
     }
 }
+
 impl WriteXml for GroupListType {
     fn has_content(&self) -> bool {
         !self.group.is_empty()
@@ -2023,6 +2154,7 @@ impl WriteXml for GroupListType {
         Ok(())
     }
 }
+
 impl WriteXml for GroupSetListType {
     fn has_content(&self) -> bool {
         !self.group_set.is_empty()
@@ -2032,6 +2164,7 @@ impl WriteXml for GroupSetListType {
         Ok(())
     }
 }
+
 impl WriteXml for GroupSetType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("groupCount", &self.group_count)?;
@@ -2048,6 +2181,7 @@ impl WriteXml for GroupSetType {
         Ok(())
     }
 }
+
 impl WriteXml for GroupType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("externalUserEnabled", &self.external_user_enabled)?;
@@ -2066,6 +2200,7 @@ impl WriteXml for GroupType {
         Ok(())
     }
 }
+
 impl WriteXml for ImportDirectiveType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("domainName", &self.domain_name)?;
@@ -2075,6 +2210,7 @@ impl WriteXml for ImportDirectiveType {
         Ok(())
     }
 }
+
 impl WriteXml for IntervalType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("hours", &self.hours)?;
@@ -2084,6 +2220,7 @@ impl WriteXml for IntervalType {
         Ok(())
     }
 }
+
 impl WriteXml for JobType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("completedAt", &self.completed_at)?;
@@ -2114,6 +2251,7 @@ impl WriteXml for JobType {
         Ok(())
     }
 }
+
 impl WriteXml for LabelCategoryListType {
     fn has_content(&self) -> bool {
         !self.label_category.is_empty()
@@ -2123,6 +2261,7 @@ impl WriteXml for LabelCategoryListType {
         Ok(())
     }
 }
+
 impl WriteXml for LabelCategoryType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("description", &self.description)?;
@@ -2130,6 +2269,7 @@ impl WriteXml for LabelCategoryType {
         Ok(())
     }
 }
+
 impl WriteXml for LabelListType {
     fn has_content(&self) -> bool {
         !self.label.is_empty()
@@ -2139,6 +2279,7 @@ impl WriteXml for LabelListType {
         Ok(())
     }
 }
+
 impl WriteXml for LabelType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("active", &self.active)?;
@@ -2163,6 +2304,7 @@ impl WriteXml for LabelType {
         Ok(())
     }
 }
+
 impl WriteXml for LabelValueListType {
     fn has_content(&self) -> bool {
         !self.label_value.is_empty()
@@ -2172,6 +2314,7 @@ impl WriteXml for LabelValueListType {
         Ok(())
     }
 }
+
 impl WriteXml for LabelValueType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("builtIn", &self.built_in)?;
@@ -2190,6 +2333,7 @@ impl WriteXml for LabelValueType {
         Ok(())
     }
 }
+
 impl WriteXml for LensType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("id", &self.id)?;
@@ -2204,6 +2348,7 @@ impl WriteXml for LensType {
         Ok(())
     }
 }
+
 impl WriteXml for LinkSiteMigrationType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("siteMigrationJobId", &self.site_migration_job_id)?;
@@ -2211,6 +2356,7 @@ impl WriteXml for LinkSiteMigrationType {
         Ok(())
     }
 }
+
 impl WriteXml for LinkUserExecutionContextType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("contentUrl", &self.content_url)?;
@@ -2224,6 +2370,7 @@ impl WriteXml for LinkUserExecutionContextType {
         Ok(())
     }
 }
+
 impl WriteXml for LinkUserOperationResultType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("resultCodes", &self.result_codes)?;
@@ -2232,6 +2379,7 @@ impl WriteXml for LinkUserOperationResultType {
         Ok(())
     }
 }
+
 impl WriteXml for LinkUserPayloadType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("sourceLinkUserId", &self.source_link_user_id)?;
@@ -2247,6 +2395,7 @@ impl WriteXml for LinkUserPayloadType {
         Ok(())
     }
 }
+
 impl WriteXml for LinkUserSiteRoleType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("idp", &self.idp)?;
@@ -2264,6 +2413,7 @@ impl WriteXml for LinkUserSiteRoleType {
         Ok(())
     }
 }
+
 impl WriteXml for LinkUserType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("email", &self.email)?;
@@ -2271,6 +2421,7 @@ impl WriteXml for LinkUserType {
         Ok(())
     }
 }
+
 impl WriteXml for LinkedTaskJobType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("createdAt", &self.created_at)?;
@@ -2282,6 +2433,7 @@ impl WriteXml for LinkedTaskJobType {
         Ok(())
     }
 }
+
 impl WriteXml for LinkedTaskListType {
     fn has_content(&self) -> bool {
         !self.linked_tasks.is_empty()
@@ -2291,6 +2443,7 @@ impl WriteXml for LinkedTaskListType {
         Ok(())
     }
 }
+
 impl WriteXml for LinkedTaskStepListType {
     fn has_content(&self) -> bool {
         !self.linked_task_steps.is_empty()
@@ -2300,6 +2453,7 @@ impl WriteXml for LinkedTaskStepListType {
         Ok(())
     }
 }
+
 impl WriteXml for LinkedTaskStepType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("id", &self.id)?;
@@ -2315,6 +2469,7 @@ impl WriteXml for LinkedTaskStepType {
         Ok(())
     }
 }
+
 impl WriteXml for LinkedTaskType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("id", &self.id)?;
@@ -2330,6 +2485,7 @@ impl WriteXml for LinkedTaskType {
         Ok(())
     }
 }
+
 impl WriteXml for LocationType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("id", &self.id)?;
@@ -2338,6 +2494,7 @@ impl WriteXml for LocationType {
         Ok(())
     }
 }
+
 impl WriteXml for McpSettingType {
     fn has_content(&self) -> bool {
         self.key.is_some() || self.value.is_some()
@@ -2348,6 +2505,7 @@ impl WriteXml for McpSettingType {
         Ok(())
     }
 }
+
 impl WriteXml for McpSiteSettingsType {
     fn has_content(&self) -> bool {
         !self.settings.is_empty()
@@ -2357,6 +2515,7 @@ impl WriteXml for McpSiteSettingsType {
         Ok(())
     }
 }
+
 impl WriteXml for MetricListType {
     fn has_content(&self) -> bool {
         !self.metric.is_empty()
@@ -2366,6 +2525,7 @@ impl WriteXml for MetricListType {
         Ok(())
     }
 }
+
 impl WriteXml for MetricType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("createdAt", &self.created_at)?;
@@ -2390,6 +2550,7 @@ impl WriteXml for MetricType {
         Ok(())
     }
 }
+
 impl WriteXml for MobileSecuritySettingsListType {
     fn has_content(&self) -> bool {
         !self.mobile_security_settings.is_empty()
@@ -2399,6 +2560,7 @@ impl WriteXml for MobileSecuritySettingsListType {
         Ok(())
     }
 }
+
 impl WriteXml for MobileSecuritySettingsPolicyType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("enabled", &self.enabled)?;
@@ -2414,12 +2576,14 @@ impl WriteXml for MobileSecuritySettingsPolicyType {
         Ok(())
     }
 }
+
 impl WriteXml for MoveToNamedPoolType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("poolId", &self.pool_id)?;
         Ok(())
     }
 }
+
 impl WriteXml for NotificationPreferenceUpdateStatusType {
     fn has_content(&self) -> bool {
         self.status.is_some() || self.user_notifications_preference.is_some()
@@ -2435,6 +2599,7 @@ impl WriteXml for NotificationPreferenceUpdateStatusType {
         Ok(())
     }
 }
+
 impl WriteXml for NotificationsPreferenceUpdateStatusListType {
     fn has_content(&self) -> bool {
         !self.notification_update_status.is_empty()
@@ -2444,6 +2609,7 @@ impl WriteXml for NotificationsPreferenceUpdateStatusListType {
         Ok(())
     }
 }
+
 impl WriteXml for Onboarding {
     fn has_content(&self) -> bool {
         !self.actions.is_empty()
@@ -2453,6 +2619,7 @@ impl WriteXml for Onboarding {
         Ok(())
     }
 }
+
 impl WriteXml for OnboardingActionsType {
     fn has_content(&self) -> bool {
         self.action_id.is_some() || self.is_completed.is_some()
@@ -2463,6 +2630,7 @@ impl WriteXml for OnboardingActionsType {
         Ok(())
     }
 }
+
 impl WriteXml for ParentType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("id", &self.id)?;
@@ -2470,6 +2638,7 @@ impl WriteXml for ParentType {
         Ok(())
     }
 }
+
 impl WriteXml for PermissionsType {
     fn has_content(&self) -> bool {
         self.parent.is_some() || self.collection.is_some() || self.database.is_some()
@@ -2495,6 +2664,7 @@ impl WriteXml for PermissionsType {
         Ok(())
     }
 }
+
 impl WriteXml for PersonalAccessTokenListType {
     fn has_content(&self) -> bool {
         !self.personal_access_token.is_empty()
@@ -2504,6 +2674,7 @@ impl WriteXml for PersonalAccessTokenListType {
         Ok(())
     }
 }
+
 impl WriteXml for PersonalAccessTokenType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("expiresAt", &self.expires_at)?;
@@ -2513,12 +2684,14 @@ impl WriteXml for PersonalAccessTokenType {
         Ok(())
     }
 }
+
 impl WriteXml for PersonalAccessTokenValidationType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("active", &self.active)?;
         Ok(())
     }
 }
+
 impl WriteXml for PersonalAccessTokenWithSecretType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("expiresAt", &self.expires_at)?;
@@ -2528,6 +2701,7 @@ impl WriteXml for PersonalAccessTokenWithSecretType {
         Ok(())
     }
 }
+
 impl WriteXml for PersonalSpaceType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("luid", &self.luid)?;
@@ -2536,6 +2710,7 @@ impl WriteXml for PersonalSpaceType {
         Ok(())
     }
 }
+
 impl WriteXml for PolicyType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("enabled", &self.enabled)?;
@@ -2550,6 +2725,7 @@ impl WriteXml for PolicyType {
         Ok(())
     }
 }
+
 impl WriteXml for ProductVersion {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("build", &self.build)?;
@@ -2563,6 +2739,7 @@ impl WriteXml for ProductVersion {
         Ok(())
     }
 }
+
 impl WriteXml for ProjectListType {
     fn has_content(&self) -> bool {
         !self.project.is_empty()
@@ -2572,12 +2749,14 @@ impl WriteXml for ProjectListType {
         Ok(())
     }
 }
+
 impl WriteXml for ProjectRefInputType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("id", &self.id)?;
         Ok(())
     }
 }
+
 impl WriteXml for ProjectRefType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("id", &self.id)?;
@@ -2585,6 +2764,7 @@ impl WriteXml for ProjectRefType {
         Ok(())
     }
 }
+
 impl WriteXml for ProjectType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("contentPermissions", &self.content_permissions)?;
@@ -2612,6 +2792,7 @@ impl WriteXml for ProjectType {
         Ok(())
     }
 }
+
 impl WriteXml for PublishToSalesforceBatchType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("hasErrors", &self.has_errors)?;
@@ -2626,6 +2807,7 @@ impl WriteXml for PublishToSalesforceBatchType {
         Ok(())
     }
 }
+
 impl WriteXml for PublishToSalesforceInfoType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("message", &self.message)?;
@@ -2634,6 +2816,7 @@ impl WriteXml for PublishToSalesforceInfoType {
         Ok(())
     }
 }
+
 impl WriteXml for PublishToSalesforceRequestType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("oauthId", &self.oauth_id)?;
@@ -2648,6 +2831,7 @@ impl WriteXml for PublishToSalesforceRequestType {
         Ok(())
     }
 }
+
 impl WriteXml for PublishingLimitsType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("extractsRequired", &self.extracts_required)?;
@@ -2661,6 +2845,7 @@ impl WriteXml for PublishingLimitsType {
         Ok(())
     }
 }
+
 impl WriteXml for RecentListType {
     fn has_content(&self) -> bool {
         !self.recent.is_empty()
@@ -2670,6 +2855,7 @@ impl WriteXml for RecentListType {
         Ok(())
     }
 }
+
 impl WriteXml for RecentType {
     fn has_content(&self) -> bool {
         self.datasource.is_some() || self.flow.is_some() || self.project.is_some()
@@ -2684,6 +2870,7 @@ impl WriteXml for RecentType {
         Ok(())
     }
 }
+
 impl WriteXml for RecommendationDismissalType {
     fn has_content(&self) -> bool {
         self.view.is_some()
@@ -2693,6 +2880,7 @@ impl WriteXml for RecommendationDismissalType {
         Ok(())
     }
 }
+
 impl WriteXml for RecommendationListType {
     fn has_content(&self) -> bool {
         !self.recommendation.is_empty()
@@ -2702,6 +2890,7 @@ impl WriteXml for RecommendationListType {
         Ok(())
     }
 }
+
 impl WriteXml for RecommendationType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("contentType", &self.content_type)?;
@@ -2718,6 +2907,7 @@ impl WriteXml for RecommendationType {
         Ok(())
     }
 }
+
 impl WriteXml for ResourceList {
     fn has_content(&self) -> bool {
         !self.resource.is_empty()
@@ -2727,6 +2917,7 @@ impl WriteXml for ResourceList {
         Ok(())
     }
 }
+
 impl WriteXml for ResyncTCMUserPayloadType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("resyncJobId", &self.resync_job_id)?;
@@ -2734,6 +2925,7 @@ impl WriteXml for ResyncTCMUserPayloadType {
         Ok(())
     }
 }
+
 impl WriteXml for RevisionListType {
     fn has_content(&self) -> bool {
         !self.revision.is_empty()
@@ -2743,6 +2935,7 @@ impl WriteXml for RevisionListType {
         Ok(())
     }
 }
+
 impl WriteXml for RevisionType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("current", &self.current)?;
@@ -2760,6 +2953,7 @@ impl WriteXml for RevisionType {
         Ok(())
     }
 }
+
 impl WriteXml for RoutingFilterListType {
     fn has_content(&self) -> bool {
         !self.routing_filter.is_empty()
@@ -2769,6 +2963,7 @@ impl WriteXml for RoutingFilterListType {
         Ok(())
     }
 }
+
 impl WriteXml for RoutingFilterProjectsRequestType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("mode", &self.mode)?;
@@ -2782,6 +2977,7 @@ impl WriteXml for RoutingFilterProjectsRequestType {
         Ok(())
     }
 }
+
 impl WriteXml for RoutingFilterRequestType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("domain", &self.domain)?;
@@ -2797,6 +2993,7 @@ impl WriteXml for RoutingFilterRequestType {
         Ok(())
     }
 }
+
 impl WriteXml for RoutingFilterType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("createdAt", &self.created_at)?;
@@ -2816,6 +3013,7 @@ impl WriteXml for RoutingFilterType {
         Ok(())
     }
 }
+
 impl WriteXml for RunFlowJobType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("flowRunId", &self.flow_run_id)?;
@@ -2830,6 +3028,7 @@ impl WriteXml for RunFlowJobType {
         Ok(())
     }
 }
+
 impl WriteXml for SalesforceAppListType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("nextPageToken", &self.next_page_token)?;
@@ -2843,6 +3042,7 @@ impl WriteXml for SalesforceAppListType {
         Ok(())
     }
 }
+
 impl WriteXml for SalesforceAppType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("id", &self.id)?;
@@ -2854,6 +3054,7 @@ impl WriteXml for SalesforceAppType {
         Ok(())
     }
 }
+
 impl WriteXml for ScheduleListType {
     fn has_content(&self) -> bool {
         !self.schedule.is_empty()
@@ -2863,6 +3064,7 @@ impl WriteXml for ScheduleListType {
         Ok(())
     }
 }
+
 impl WriteXml for ScheduleLuidListType {
     fn has_content(&self) -> bool {
         !self.schedule_luid.is_empty()
@@ -2872,6 +3074,7 @@ impl WriteXml for ScheduleLuidListType {
         Ok(())
     }
 }
+
 impl WriteXml for ScheduleType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("createdAt", &self.created_at)?;
@@ -2895,6 +3098,7 @@ impl WriteXml for ScheduleType {
         Ok(())
     }
 }
+
 impl WriteXml for ScimConfigurationListType {
     fn has_content(&self) -> bool {
         !self.scim_configuration.is_empty()
@@ -2904,6 +3108,7 @@ impl WriteXml for ScimConfigurationListType {
         Ok(())
     }
 }
+
 impl WriteXml for ScimConfigurationType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("authType", &self.auth_type)?;
@@ -2916,6 +3121,7 @@ impl WriteXml for ScimConfigurationType {
         Ok(())
     }
 }
+
 impl WriteXml for ServerApiTokenType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("apiToken", &self.api_token)?;
@@ -2923,6 +3129,7 @@ impl WriteXml for ServerApiTokenType {
         Ok(())
     }
 }
+
 impl WriteXml for ServerInfo {
     fn has_content(&self) -> bool {
         self.product_version.is_some() || self.prep_conductor_version.is_some()
@@ -2938,6 +3145,7 @@ impl WriteXml for ServerInfo {
         Ok(())
     }
 }
+
 impl WriteXml for ServerSettings {
     fn has_content(&self) -> bool {
         self.o_auth_enabled.is_some() || self.sheet_image_max_age_floor.is_some()
@@ -2958,6 +3166,7 @@ impl WriteXml for ServerSettings {
         Ok(())
     }
 }
+
 impl WriteXml for ServiceTokenListType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("hasErrors", &self.has_errors)?;
@@ -2971,6 +3180,7 @@ impl WriteXml for ServiceTokenListType {
         Ok(())
     }
 }
+
 impl WriteXml for ServiceTokenType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("ancestorPatGuid", &self.ancestor_pat_guid)?;
@@ -2984,6 +3194,7 @@ impl WriteXml for ServiceTokenType {
         Ok(())
     }
 }
+
 impl WriteXml for SessionType {
     fn has_content(&self) -> bool {
         self.site.is_some() || self.user.is_some()
@@ -2994,6 +3205,7 @@ impl WriteXml for SessionType {
         Ok(())
     }
 }
+
 impl WriteXml for SessionsType {
     fn has_content(&self) -> bool {
         !self.session.is_empty()
@@ -3003,6 +3215,7 @@ impl WriteXml for SessionsType {
         Ok(())
     }
 }
+
 impl WriteXml for SiteAuthConfigurationListType {
     fn has_content(&self) -> bool {
         !self.site_auth_configuration.is_empty()
@@ -3012,6 +3225,7 @@ impl WriteXml for SiteAuthConfigurationListType {
         Ok(())
     }
 }
+
 impl WriteXml for SiteAuthConfigurationType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("authSetting", &self.auth_setting)?;
@@ -3022,6 +3236,7 @@ impl WriteXml for SiteAuthConfigurationType {
         Ok(())
     }
 }
+
 impl WriteXml for SiteEncryptionMetadata {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("externalKmsKeyDescription", &self.external_kms_key_description)?;
@@ -3036,6 +3251,7 @@ impl WriteXml for SiteEncryptionMetadata {
         Ok(())
     }
 }
+
 impl WriteXml for SiteListType {
     fn has_content(&self) -> bool {
         !self.site.is_empty()
@@ -3045,6 +3261,7 @@ impl WriteXml for SiteListType {
         Ok(())
     }
 }
+
 impl WriteXml for SiteOIDCConfigurationListType {
     fn has_content(&self) -> bool {
         !self.site_oidc_configuration.is_empty()
@@ -3054,6 +3271,7 @@ impl WriteXml for SiteOIDCConfigurationListType {
         Ok(())
     }
 }
+
 impl WriteXml for SiteOIDCConfigurationType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("allowEmbeddedAuthentication", &self.allow_embedded_authentication)?;
@@ -3085,6 +3303,7 @@ impl WriteXml for SiteOIDCConfigurationType {
         Ok(())
     }
 }
+
 impl WriteXml for SiteSettingType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("key", &self.key)?;
@@ -3092,6 +3311,7 @@ impl WriteXml for SiteSettingType {
         Ok(())
     }
 }
+
 impl WriteXml for SiteUsage {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("numCreators", &self.num_creators)?;
@@ -3102,6 +3322,7 @@ impl WriteXml for SiteUsage {
         Ok(())
     }
 }
+
 impl WriteXml for SiteType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("adminInsightsPublishFrequency", &self.admin_insights_publish_frequency)?;
@@ -3287,6 +3508,7 @@ impl WriteXml for SiteType {
         Ok(())
     }
 }
+
 impl WriteXml for StatusNoteListType {
     fn has_content(&self) -> bool {
         !self.status_note.is_empty()
@@ -3296,6 +3518,7 @@ impl WriteXml for StatusNoteListType {
         Ok(())
     }
 }
+
 impl WriteXml for StatusNoteType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("text", &self.text)?;
@@ -3304,6 +3527,7 @@ impl WriteXml for StatusNoteType {
         Ok(())
     }
 }
+
 impl WriteXml for StatusType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("code", &self.code)?;
@@ -3311,6 +3535,7 @@ impl WriteXml for StatusType {
         Ok(())
     }
 }
+
 impl WriteXml for SubscriptionContentType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("customViewId", &self.custom_view_id)?;
@@ -3321,6 +3546,7 @@ impl WriteXml for SubscriptionContentType {
         Ok(())
     }
 }
+
 impl WriteXml for SubscriptionJobType {
     fn has_content(&self) -> bool {
         self.notes.is_some() || self.subscription_id.is_some()
@@ -3333,6 +3559,7 @@ impl WriteXml for SubscriptionJobType {
         Ok(())
     }
 }
+
 impl WriteXml for SubscriptionListType {
     fn has_content(&self) -> bool {
         !self.subscription.is_empty()
@@ -3342,6 +3569,7 @@ impl WriteXml for SubscriptionListType {
         Ok(())
     }
 }
+
 impl WriteXml for SubscriptionType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("attachImage", &self.attach_image)?;
@@ -3365,6 +3593,7 @@ impl WriteXml for SubscriptionType {
         Ok(())
     }
 }
+
 impl WriteXml for SuggestionFeedbackType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("biasedToxicHarmful", &self.biased_toxic_harmful)?;
@@ -3378,6 +3607,7 @@ impl WriteXml for SuggestionFeedbackType {
         Ok(())
     }
 }
+
 impl WriteXml for SuggestionListType {
     fn has_content(&self) -> bool {
         !self.suggestion.is_empty()
@@ -3387,6 +3617,7 @@ impl WriteXml for SuggestionListType {
         Ok(())
     }
 }
+
 impl WriteXml for SuggestionType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("contentId", &self.content_id)?;
@@ -3397,6 +3628,7 @@ impl WriteXml for SuggestionType {
         Ok(())
     }
 }
+
 impl WriteXml for TableAnchorListType {
     fn has_content(&self) -> bool {
         !self.table_anchor.is_empty()
@@ -3406,6 +3638,7 @@ impl WriteXml for TableAnchorListType {
         Ok(())
     }
 }
+
 impl WriteXml for TableAnchorType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("fullName", &self.full_name)?;
@@ -3414,6 +3647,7 @@ impl WriteXml for TableAnchorType {
         Ok(())
     }
 }
+
 impl WriteXml for TableType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("certificationNote", &self.certification_note)?;
@@ -3438,6 +3672,7 @@ impl WriteXml for TableType {
         Ok(())
     }
 }
+
 impl WriteXml for TableauCredentialsType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("estimatedTimeToExpiration", &self.estimated_time_to_expiration)?;
@@ -3459,6 +3694,7 @@ impl WriteXml for TableauCredentialsType {
         Ok(())
     }
 }
+
 impl WriteXml for TagBatchType {
     fn has_content(&self) -> bool {
         self.tags.is_some() || self.contents.is_some()
@@ -3469,6 +3705,7 @@ impl WriteXml for TagBatchType {
         Ok(())
     }
 }
+
 impl WriteXml for TagListType {
     fn has_content(&self) -> bool {
         !self.tag.is_empty()
@@ -3478,12 +3715,14 @@ impl WriteXml for TagListType {
         Ok(())
     }
 }
+
 impl WriteXml for TagType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("label", &self.label)?;
         Ok(())
     }
 }
+
 impl WriteXml for TasSiteOAuthClientListType {
     fn has_content(&self) -> bool {
         !self.tas_site_o_auth_client.is_empty()
@@ -3493,6 +3732,7 @@ impl WriteXml for TasSiteOAuthClientListType {
         Ok(())
     }
 }
+
 impl WriteXml for TasSiteOAuthClientType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("clientId", &self.client_id)?;
@@ -3501,6 +3741,7 @@ impl WriteXml for TasSiteOAuthClientType {
         Ok(())
     }
 }
+
 impl WriteXml for TaskDataAccelerationType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("consecutiveFailedCount", &self.consecutive_failed_count)?;
@@ -3518,6 +3759,7 @@ impl WriteXml for TaskDataAccelerationType {
         Ok(())
     }
 }
+
 impl WriteXml for TaskExtractRefreshType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("consecutiveFailedCount", &self.consecutive_failed_count)?;
@@ -3539,6 +3781,7 @@ impl WriteXml for TaskExtractRefreshType {
         Ok(())
     }
 }
+
 impl WriteXml for TaskListType {
     fn has_content(&self) -> bool {
         !self.task.is_empty()
@@ -3548,6 +3791,7 @@ impl WriteXml for TaskListType {
         Ok(())
     }
 }
+
 impl WriteXml for TaskRunFlowType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("consecutiveFailedCount", &self.consecutive_failed_count)?;
@@ -3566,6 +3810,7 @@ impl WriteXml for TaskRunFlowType {
         Ok(())
     }
 }
+
 impl WriteXml for TaskType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("consecutiveFailedCount", &self.consecutive_failed_count)?;
@@ -3588,6 +3833,7 @@ impl WriteXml for TaskType {
         Ok(())
     }
 }
+
 impl WriteXml for ThumbnailsRefreshJobType {
     fn has_content(&self) -> bool {
         self.job_luid.is_some() || self.workbook.is_some()
@@ -3598,6 +3844,7 @@ impl WriteXml for ThumbnailsRefreshJobType {
         Ok(())
     }
 }
+
 impl WriteXml for UpdateUploadedFileJobType {
     fn has_content(&self) -> bool {
         self.datasource.is_some() || self.connection_luid.is_some()
@@ -3610,6 +3857,7 @@ impl WriteXml for UpdateUploadedFileJobType {
         Ok(())
     }
 }
+
 impl WriteXml for UserActionType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("actionId", &self.action_id)?;
@@ -3617,6 +3865,7 @@ impl WriteXml for UserActionType {
         Ok(())
     }
 }
+
 impl WriteXml for UserListType {
     fn has_content(&self) -> bool {
         !self.user.is_empty()
@@ -3626,6 +3875,7 @@ impl WriteXml for UserListType {
         Ok(())
     }
 }
+
 impl WriteXml for UserNotificationsPreferenceListType {
     fn has_content(&self) -> bool {
         !self.user_notifications_preference.is_empty()
@@ -3635,6 +3885,7 @@ impl WriteXml for UserNotificationsPreferenceListType {
         Ok(())
     }
 }
+
 impl WriteXml for UserNotificationsPreferenceType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("channel", &self.channel)?;
@@ -3644,6 +3895,7 @@ impl WriteXml for UserNotificationsPreferenceType {
         Ok(())
     }
 }
+
 impl WriteXml for UserType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("authSetting", &self.auth_setting)?;
@@ -3683,6 +3935,7 @@ impl WriteXml for UserType {
         Ok(())
     }
 }
+
 impl WriteXml for ViewListType {
     fn has_content(&self) -> bool {
         !self.view.is_empty()
@@ -3692,12 +3945,14 @@ impl WriteXml for ViewListType {
         Ok(())
     }
 }
+
 impl WriteXml for ViewUsage {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("totalViewCount", &self.total_view_count)?;
         Ok(())
     }
 }
+
 impl WriteXml for ViewType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("contentUrl", &self.content_url)?;
@@ -3728,6 +3983,7 @@ impl WriteXml for ViewType {
         Ok(())
     }
 }
+
 impl WriteXml for VirtualConnectionConnectionsType {
     fn has_content(&self) -> bool {
         !self.connection.is_empty()
@@ -3737,6 +3993,7 @@ impl WriteXml for VirtualConnectionConnectionsType {
         Ok(())
     }
 }
+
 impl WriteXml for VirtualConnectionListType {
     fn has_content(&self) -> bool {
         !self.virtual_connection.is_empty()
@@ -3746,6 +4003,7 @@ impl WriteXml for VirtualConnectionListType {
         Ok(())
     }
 }
+
 impl WriteXml for VirtualConnectionSourceConnectionType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("connectionId", &self.connection_id)?;
@@ -3757,6 +4015,7 @@ impl WriteXml for VirtualConnectionSourceConnectionType {
         Ok(())
     }
 }
+
 impl WriteXml for VirtualConnectionType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("certificationNote", &self.certification_note)?;
@@ -3783,6 +4042,7 @@ impl WriteXml for VirtualConnectionType {
         Ok(())
     }
 }
+
 impl WriteXml for WarningListType {
     fn has_content(&self) -> bool {
         !self.warning.is_empty()
@@ -3792,6 +4052,7 @@ impl WriteXml for WarningListType {
         Ok(())
     }
 }
+
 impl WriteXml for WarningType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("errorCode", &self.error_code)?;
@@ -3800,6 +4061,7 @@ impl WriteXml for WarningType {
         Ok(())
     }
 }
+
 impl WriteXml for WebhookDestinationHttpType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("method", &self.method)?;
@@ -3807,6 +4069,7 @@ impl WriteXml for WebhookDestinationHttpType {
         Ok(())
     }
 }
+
 impl WriteXml for WebhookDestinationType {
     fn has_content(&self) -> bool {
         self.webhook_destination_http.is_some()
@@ -3816,6 +4079,7 @@ impl WriteXml for WebhookDestinationType {
         Ok(())
     }
 }
+
 impl WriteXml for WebhookListType {
     fn has_content(&self) -> bool {
         !self.webhook.is_empty()
@@ -3825,6 +4089,7 @@ impl WriteXml for WebhookListType {
         Ok(())
     }
 }
+
 impl WriteXml for WebhookSourceEventDatasourceCreatedType {}
 impl WriteXml for WebhookSourceEventDatasourceDeletedType {}
 impl WriteXml for WebhookSourceEventDatasourceRefreshFailedType {}
@@ -3934,6 +4199,7 @@ impl WriteXml for WebhookSourceType {
         Ok(())
     }
 }
+
 impl WriteXml for WebhookTestResultType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("id", &self.id)?;
@@ -3948,6 +4214,7 @@ impl WriteXml for WebhookTestResultType {
         Ok(())
     }
 }
+
 impl WriteXml for WebhookType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("createdAt", &self.created_at)?;
@@ -3970,6 +4237,7 @@ impl WriteXml for WebhookType {
         Ok(())
     }
 }
+
 impl WriteXml for WorkbookListType {
     fn has_content(&self) -> bool {
         !self.workbook.is_empty()
@@ -3979,6 +4247,7 @@ impl WriteXml for WorkbookListType {
         Ok(())
     }
 }
+
 impl WriteXml for WorkbookType {
     fn write_attrs(&self, w: &mut XmlWriter) -> Result<(), Error> {
         w.attr("contentUrl", &self.content_url)?;
