@@ -93,7 +93,12 @@ pub(crate) struct XmlReader<'a> {
     inner: quick_xml::Reader<&'a [u8]>,
     src: &'a str,
     at_eof: bool,
+    depth: u32,
 }
+
+/// Deeper nesting of known elements than this is refused (recursive schema types would
+/// otherwise let a hostile document exhaust the stack).
+const MAX_DEPTH: u32 = 200;
 
 impl<'a> XmlReader<'a> {
     pub(crate) fn new(src: &'a str) -> Self {
@@ -103,6 +108,7 @@ impl<'a> XmlReader<'a> {
             inner,
             src,
             at_eof: false,
+            depth: 0,
         }
     }
 
@@ -227,7 +233,17 @@ pub(crate) fn read_into<T: ReadXml>(
     start: &BytesStart<'_>,
     empty: bool,
 ) -> Result<(), Error> {
-    read_inner(v, rd, start, empty).map_err(|e| e.in_element(local(start.name().0)))
+    if rd.depth >= MAX_DEPTH {
+        let at = rd.inner.buffer_position();
+        return Err(rd.error(
+            at,
+            format!("elements nested deeper than {MAX_DEPTH} levels"),
+        ));
+    }
+    rd.depth += 1;
+    let r = read_inner(v, rd, start, empty);
+    rd.depth -= 1;
+    r.map_err(|e| e.in_element(local(start.name().0)))
 }
 
 /// Reads a repeated child straight into its place at the end of `list`.

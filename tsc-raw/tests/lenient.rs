@@ -296,3 +296,29 @@ fn read_error_message_is_readable() {
     assert!(msg.starts_with("unreadable XML at line "), "{msg}");
     assert!(msg.contains(" in <"), "{msg}");
 }
+
+#[test]
+fn hostile_nesting_is_an_error_not_a_crash() {
+    let depth = 100_000;
+    let mut xml = String::from("<tsRequest><actions><condition>");
+    xml.push_str(&"<args>".repeat(depth));
+    xml.push_str(&"</args>".repeat(depth));
+    xml.push_str("</condition></actions></tsRequest>");
+    let err = TsRequest::from_xml(&xml).unwrap_err();
+    assert!(err.to_string().contains("nested deeper than"), "{err}");
+    // a sane recursive document reads
+    let ok = "<tsRequest><actions><condition><op>and</op><args><op>eq</op><source-col>a</source-col></args></condition></actions></tsRequest>";
+    let r = TsRequest::from_xml(ok).unwrap();
+    assert_eq!(
+        r.actions[0].condition.as_ref().unwrap().args[0]
+            .source_col
+            .as_deref(),
+        Some("a")
+    );
+    // unknown subtrees are skipped without recursion, however deep
+    let mut deep = String::from("<tsResponse>");
+    deep.push_str(&"<unknown>".repeat(depth));
+    deep.push_str(&"</unknown>".repeat(depth));
+    deep.push_str("</tsResponse>");
+    assert!(TsResponse::from_xml(&deep).is_ok());
+}
