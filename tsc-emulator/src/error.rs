@@ -5,13 +5,20 @@ use http::StatusCode;
 use tsc_raw::{ErrorType, TsResponse};
 
 /// Tableau error codes the emulator answers with (the first three digits are the HTTP status).
+///
+/// Codes Tableau documents (400000, 400006, 400007, 400013, 401000, 401001, 401002, 403014,
+/// 403070, 404000, 404002, 404003, 405000, 409000) are used for the same conditions; for the
+/// conditions whose code is not published (for example "group not found") the emulator picks a
+/// code with the right HTTP status, marked here as the emulator's choice when it is a guess.
 pub mod codes {
     /// The request body or a query parameter could not be read.
     pub const BAD_REQUEST: &str = "400000";
     /// `pageNumber` is not an integer, below 1, or past the last page.
     pub const INVALID_PAGE_NUMBER: &str = "400006";
-    /// `pageSize` is not an integer between 1 and 1000.
+    /// `pageSize` is not an integer or is below 1.
     pub const INVALID_PAGE_SIZE: &str = "400007";
+    /// A `siteRole` value is not a site role.
+    pub const INVALID_SITE_ROLE: &str = "400013";
     /// A `filter`, `sort` or `fields` expression names an unknown field or operator.
     pub const INVALID_FILTER: &str = "400065";
     /// A required attribute (such as a name) is missing from the request.
@@ -28,8 +35,12 @@ pub mod codes {
     pub const SWITCH_SITE_ERROR: &str = "401003";
     /// The signed-in user's role does not allow the operation.
     pub const FORBIDDEN: &str = "403000";
-    /// The site in the URL is not the site the token was issued for.
-    pub const WRONG_SITE: &str = "403014";
+    /// `pageSize` is above 1000 (HTTP 403, as on Tableau).
+    pub const PAGE_SIZE_LIMIT: &str = "403014";
+    /// The site in the URL is not the site the token was issued for (the emulator's choice).
+    pub const WRONG_SITE: &str = "403002";
+    /// Switching to the site the token already belongs to.
+    pub const ALREADY_ON_SITE: &str = "403070";
     /// Site not found.
     pub const SITE_NOT_FOUND: &str = "404000";
     /// User not found.
@@ -55,7 +66,7 @@ pub mod codes {
     /// Tag not found.
     pub const TAG_NOT_FOUND: &str = "404026";
     /// The URL names no resource the server knows.
-    pub const UNKNOWN_RESOURCE: &str = "404034";
+    pub const UNKNOWN_RESOURCE: &str = "404003";
     /// The HTTP method is not allowed on this URL.
     pub const METHOD_NOT_ALLOWED: &str = "405000";
     /// A site with this content URL already exists.
@@ -70,8 +81,9 @@ pub mod codes {
     pub const MEMBERSHIP_CONFLICT: &str = "409011";
     /// A schedule with this name already exists.
     pub const SCHEDULE_CONFLICT: &str = "409021";
-    /// Content with this name exists in the project and overwrite was not requested.
-    pub const CONTENT_CONFLICT: &str = "409093";
+    /// Content with this name exists in the project and overwrite was not requested (the
+    /// emulator's choice).
+    pub const CONTENT_CONFLICT: &str = "409090";
     /// Too many requests (fault injection).
     pub const TOO_MANY_REQUESTS: &str = "429000";
     /// The service is unavailable (fault injection).

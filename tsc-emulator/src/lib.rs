@@ -72,15 +72,15 @@
 //! `Content-Disposition: attachment; filename="..."` (plus `filename*=UTF-8''...` for non-ASCII
 //! names).
 //!
-//! Lists page (`pageSize` 1 to 1000, default 100; `pageNumber` from 1, past the last page is
-//! 400006), filter (`filter=name:eq:x,ownerName:in:[a,b]`; operators `eq cieq gt gte lt lte in
+//! Lists page (`pageSize` 1 to 1000, default 100, above 1000 is 403014; `pageNumber` from 1,
+//! past the last page is 400006), filter (`filter=name:eq:x,ownerName:in:[a,b]`; operators `eq cieq gt gte lt lte in
 //! has`; `*` wildcards in `eq`), sort (`sort=name:asc,createdAt:desc`) and select `fields`
 //! (`_all_`, `_default_` or a list). An unknown filter or sort field is 400065.
 //!
 //! Errors answer with Tableau's HTTP status and `<error code><summary/><detail/></error>`; the
 //! codes are in [`codes`]. A missing token is 401000, an unknown, signed-out or expired one
-//! 401002; a token used on another site's URL 403014; a role that may not do something 403000;
-//! unknown URLs 404034 and a wrong method 405000. Nothing a client sends makes it panic.
+//! 401002; a token used on another site's URL 403002; a role that may not do something 403000;
+//! unknown URLs 404003 and a wrong method 405000. Nothing a client sends makes it panic.
 //!
 //! # Binary
 //!
@@ -711,7 +711,7 @@ async fn handle(
         .map(query::decode)
         .collect();
     let reply = if segs.len() < 3 || segs[0] != "api" || !is_version(&segs[1]) {
-        Err(api::unknown_resource(&segs))
+        Err(api::unknown_resource(&path))
     } else {
         let token = parts
             .headers
@@ -736,6 +736,7 @@ async fn handle(
         };
         let incoming = api::Incoming {
             method: parts.method.clone(),
+            version: segs[1].clone(),
             segs: segs[2..].to_vec(),
             raw_query: parts.uri.query().map(str::to_string),
             token,

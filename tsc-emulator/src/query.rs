@@ -141,14 +141,22 @@ impl ListParams {
     pub fn parse(q: &[(String, String)]) -> Result<Self, ApiError> {
         let page_size = match param(q, "pageSize") {
             None => 100,
-            Some(v) => match v.trim().parse::<usize>() {
-                Ok(n) if (1..=1000).contains(&n) => n,
+            Some(v) => match v.trim().parse::<u64>() {
+                Ok(n) if (1..=1000).contains(&n) => n as usize,
+                Ok(n) if n > 1000 => {
+                    return Err(ApiError::new(
+                        403,
+                        codes::PAGE_SIZE_LIMIT,
+                        "Page size limit exceeded",
+                        format!("The page size {n} is larger than the maximum page size, 1000."),
+                    ));
+                }
                 _ => {
                     return Err(ApiError::new(
                         400,
                         codes::INVALID_PAGE_SIZE,
-                        "Bad Request",
-                        format!("The page size '{v}' is not an integer between 1 and 1000."),
+                        "Invalid page size",
+                        format!("The page size '{v}' is not an integer of at least 1."),
                     ));
                 }
             },
@@ -449,7 +457,7 @@ mod tests {
     fn rejects_bad_page_size() {
         assert_eq!(
             ListParams::parse(&q("pageSize=1001")).unwrap_err().code,
-            codes::INVALID_PAGE_SIZE
+            codes::PAGE_SIZE_LIMIT
         );
         assert_eq!(
             ListParams::parse(&q("pageSize=0")).unwrap_err().code,

@@ -251,6 +251,14 @@ async fn unknown_routes_and_methods_answer_with_tableau_errors() {
         assert_eq!(a.status, StatusCode::NOT_FOUND, "{path}");
         assert_eq!(a.error_code(), code(codes::UNKNOWN_RESOURCE));
     }
+    let err = api.get("serverInfos").await.xml().error.unwrap();
+    assert_eq!(err.code, Some(code(codes::UNKNOWN_RESOURCE)));
+    assert_eq!(
+        err.detail.as_deref(),
+        Some("Unknown resource '/3.28/serverInfos' specified in URI.")
+    );
+    // The Python TSC asks for `serverInfo`: path words match regardless of case.
+    assert_eq!(api.get("serverInfo").await.status, StatusCode::OK);
     let r = reqwest::get(format!("{}/not/api", emu.base_url()))
         .await
         .unwrap();
@@ -306,6 +314,11 @@ async fn pagination_over_seeded_users() {
     }
     assert_eq!(seen.len(), 2501);
     let a = api.get(&api.site_path("users?pageSize=1001")).await;
+    assert_eq!(
+        (a.status, a.error_code()),
+        (StatusCode::FORBIDDEN, code(codes::PAGE_SIZE_LIMIT))
+    );
+    let a = api.get(&api.site_path("users?pageSize=0")).await;
     assert_eq!(
         (a.status, a.error_code()),
         (StatusCode::BAD_REQUEST, code(codes::INVALID_PAGE_SIZE))

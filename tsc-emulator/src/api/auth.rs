@@ -204,7 +204,7 @@ pub(crate) fn switch_site(st: &mut State, req: &Req) -> Result<Reply, ApiError> 
     if site_id == c.site_id {
         return Err(ApiError::new(
             403,
-            "403070",
+            codes::ALREADY_ON_SITE,
             "Forbidden",
             "The user is already signed in to this site.",
         ));

@@ -579,13 +579,23 @@ pub(crate) fn view_data(st: &mut State, req: &Req) -> Result<Reply, ApiError> {
     })
 }
 
+/// A minimal PDF document, answered for view and workbook PDFs.
+const PDF: &[u8] = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n";
+
 pub(crate) fn view_pdf(st: &mut State, req: &Req) -> Result<Reply, ApiError> {
     site_view(st, req.param(0), req.param(1))?;
     Ok(Reply::Raw {
         content_type: "application/pdf",
-        data: Bytes::from_static(
-            b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n",
-        ),
+        data: Bytes::from_static(PDF),
+    })
+}
+
+/// `workbooks/{id}/pdf`.
+pub(crate) fn workbook_pdf(st: &mut State, req: &Req) -> Result<Reply, ApiError> {
+    site_workbook(st, req.param(0), req.param(1))?;
+    Ok(Reply::Raw {
+        content_type: "application/pdf",
+        data: Bytes::from_static(PDF),
     })
 }
 

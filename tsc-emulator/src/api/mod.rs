@@ -73,6 +73,8 @@ pub(crate) struct Req {
 /// A request as it arrives, before routing.
 pub(crate) struct Incoming {
     pub method: Method,
+    /// The `{version}` of `/api/{version}/`.
+    pub version: String,
     /// Decoded path segments after `/api/{version}/`.
     pub segs: Vec<String>,
     pub raw_query: Option<String>,
@@ -205,6 +207,11 @@ const ROUTES: &[(&str, &str, Handler)] = &[
         "GET",
         "sites/:site/workbooks/:id/content",
         workbooks::download,
+    ),
+    (
+        "GET",
+        "sites/:site/workbooks/:id/pdf",
+        content::workbook_pdf,
     ),
     (
         "POST",
@@ -349,6 +356,7 @@ pub(crate) fn dispatch(
 ) -> Result<Reply, ApiError> {
     let Incoming {
         method,
+        version,
         segs,
         raw_query,
         token,
@@ -377,7 +385,7 @@ pub(crate) fn dispatch(
                 format!("The method {method} is not allowed on this resource."),
             ));
         }
-        return Err(unknown_resource(segs));
+        return Err(unknown_resource(&format!("/{version}/{}", segs.join("/"))));
     };
     let public = pattern == "serverinfo" || pattern == "auth/signin";
     let caller = if public {
@@ -412,12 +420,12 @@ pub(crate) fn dispatch(
 }
 
 /// The 404 for a URL no route matches.
-pub(crate) fn unknown_resource(segs: &[String]) -> ApiError {
+pub(crate) fn unknown_resource(path: &str) -> ApiError {
     ApiError::new(
         404,
         codes::UNKNOWN_RESOURCE,
         "Resource Not Found",
-        format!("The resource '/{}' does not exist.", segs.join("/")),
+        format!("Unknown resource '{path}' specified in URI."),
     )
 }
 

@@ -72,9 +72,12 @@ pub(crate) fn get_user(st: &mut State, req: &Req) -> Result<Reply, ApiError> {
 
 fn check_role(role: &Option<SiteRoleType>) -> Result<(), ApiError> {
     match role {
-        Some(SiteRoleType::Other(r)) => Err(ApiError::bad_request(format!(
-            "'{r}' is not a valid site role."
-        ))),
+        Some(SiteRoleType::Other(r)) => Err(ApiError::new(
+            400,
+            codes::INVALID_SITE_ROLE,
+            "Invalid site role",
+            format!("'{r}' is not a site role (for example Viewer, Explorer, Creator)."),
+        )),
         _ => Ok(()),
     }
 }
