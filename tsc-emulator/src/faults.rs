@@ -1,6 +1,11 @@
 //! Fault injection: latency, throttling (429/503 with `Retry-After`), token expiry, connections
 //! dropped mid-body and malformed XML.
 //!
+//! A dropped connection never half-applies a change: a request that changes something (any
+//! method but GET and HEAD) is dropped while its body is arriving, before it is handled, so the
+//! client gets no answer and nothing is stored; a GET is handled and its answer is cut off
+//! halfway through the body.
+//!
 //! Rates are applied deterministically: a rate of `0.25` faults exactly every fourth eligible
 //! request (an error-diffusion counter, no randomness), so tests are repeatable. One-shot faults
 //! (`Emulator::throttle_next`, `Emulator::drop_next`, `Emulator::malformed_next`) fire on the next
@@ -35,7 +40,8 @@ pub struct Faults {
     pub token_ttl_requests: Option<u64>,
     /// A token stops working (401002) this long after sign-in.
     pub token_ttl: Option<Duration>,
-    /// Share of eligible responses whose connection is dropped halfway through the body.
+    /// Share of eligible requests whose connection is dropped: halfway through the answer of a
+    /// GET, or while the body of any other request arrives (then it is not handled).
     pub drop_connection_rate: f64,
     /// Share of eligible XML responses answered with a body that is not well-formed XML.
     pub malformed_xml_rate: f64,
@@ -137,10 +143,16 @@ impl FaultState {
         }
     }
 
-    /// Whether this request is throttled (decided before it is handled).
-    pub fn before(&mut self, path: &str) -> Option<Fire> {
+    /// Whether this request is throttled, or (for a request that changes something) dropped,
+    /// decided before it is handled.
+    pub fn before(&mut self, path: &str, changes: bool) -> Option<Fire> {
         if !self.config.eligible(path) {
             return None;
+        }
+        if changes {
+            if let Some(drop) = self.drop() {
+                return Some(drop);
+            }
         }
         if self.throttle_next > 0 {
             self.throttle_next -= 1;
@@ -163,21 +175,31 @@ impl FaultState {
         None
     }
 
-    /// Whether this response is dropped or malformed (decided after it is handled).
-    pub fn after(&mut self, path: &str, is_xml: bool) -> Option<Fire> {
-        if !self.config.eligible(path) {
-            return None;
-        }
+    fn drop(&mut self) -> Option<Fire> {
         if self.drop_next > 0 {
             self.drop_next -= 1;
             return Some(Fire::Drop);
         }
+        if step(&mut self.drop_acc, self.config.drop_connection_rate) {
+            return Some(Fire::Drop);
+        }
+        None
+    }
+
+    /// Whether this response is dropped (for a request that changed nothing) or malformed,
+    /// decided after it is handled.
+    pub fn after(&mut self, path: &str, is_xml: bool, changes: bool) -> Option<Fire> {
+        if !self.config.eligible(path) {
+            return None;
+        }
+        if !changes {
+            if let Some(drop) = self.drop() {
+                return Some(drop);
+            }
+        }
         if is_xml && self.malformed_next > 0 {
             self.malformed_next -= 1;
             return Some(Fire::Malformed);
-        }
-        if step(&mut self.drop_acc, self.config.drop_connection_rate) {
-            return Some(Fire::Drop);
         }
         if is_xml && step(&mut self.malformed_acc, self.config.malformed_xml_rate) {
             return Some(Fire::Malformed);
@@ -194,7 +216,7 @@ mod tests {
     #[test]
     fn rates_are_deterministic() {
         let mut st = FaultState::new(Faults::default().throttle(503, 0.25, Duration::from_secs(2)));
-        let fired: Vec<bool> = (0..8).map(|_| st.before("/x").is_some()).collect();
+        let fired: Vec<bool> = (0..8).map(|_| st.before("/x", false).is_some()).collect();
         assert_eq!(
             fired,
             [false, false, false, true, false, false, false, true]
@@ -208,9 +230,9 @@ mod tests {
                 .drop_connection_rate(1.0)
                 .only_paths_containing("/content"),
         );
-        assert_eq!(st.after("/api/3.28/sites/x/users", true), None);
+        assert_eq!(st.after("/api/3.28/sites/x/users", true, false), None);
         assert_eq!(
-            st.after("/api/3.28/sites/x/workbooks/y/content", false),
+            st.after("/api/3.28/sites/x/workbooks/y/content", false, false),
             Some(Fire::Drop)
         );
     }

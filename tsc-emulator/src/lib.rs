@@ -361,7 +361,9 @@ impl Emulator {
         f.throttle_next_retry_after = retry_after.as_secs();
     }
 
-    /// Drops the connection halfway through the next `n` eligible responses.
+    /// Drops the connection of the next `n` eligible requests: a GET's answer is cut off halfway
+    /// through its body; any other request is cut off while its body arrives and is not handled
+    /// (nothing is stored).
     pub fn drop_next(&self, n: u64) {
         lock(&self.shared.faults).drop_next = n;
     }
@@ -592,6 +594,29 @@ fn to_response(reply: Reply, fault: Option<Fire>) -> Response<Body> {
     }
 }
 
+/// Reads about half of a request body, then answers with a body that fails at once, so that
+/// hyper closes the connection without sending a response: the client sees the connection drop
+/// while it uploads, and the request is never handled.
+async fn abort_mid_body(body: Body, hint: Option<usize>) -> Response<Body> {
+    use futures::StreamExt;
+    let half = hint.map(|h| h / 2);
+    let mut stream = body.into_data_stream();
+    let mut got = 0usize;
+    while let Some(Ok(frame)) = stream.next().await {
+        got += frame.len();
+        if half.is_some_and(|h| got >= h) {
+            break;
+        }
+    }
+    let fail = futures::stream::once(async {
+        Err::<Bytes, _>(std::io::Error::new(
+            std::io::ErrorKind::ConnectionAborted,
+            "fault injection: connection dropped",
+        ))
+    });
+    Response::new(Body::from_stream(fail))
+}
+
 /// Reads a request body into one buffer, sized from `Content-Length` up front so that each byte
 /// is copied once (a 1 GiB publish needs 1 GiB, not 2).
 async fn read_body(body: Body, max: usize, hint: Option<usize>) -> Result<Bytes, ApiError> {
@@ -660,13 +685,14 @@ async fn handle(
     shared.requests.fetch_add(1, Ordering::Relaxed);
     let (parts, body) = req.into_parts();
     let path = parts.uri.path().to_string();
+    let changes = !matches!(parts.method, http::Method::GET | http::Method::HEAD);
     let (latency, before, policy) = {
         let mut f = lock(&shared.faults);
         let policy = TokenPolicy {
             ttl_requests: f.config.token_ttl_requests,
             ttl: f.config.token_ttl,
         };
-        (f.config.latency, f.before(&path), policy)
+        (f.config.latency, f.before(&path, changes), policy)
     };
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
@@ -676,6 +702,9 @@ async fn handle(
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());
+    if before == Some(Fire::Drop) {
+        return abort_mid_body(body, hint).await;
+    }
     let body = match read_body(body, shared.max_body, hint).await {
         Ok(b) => b,
         Err(e) => return error_response(&e),
@@ -758,6 +787,6 @@ async fn handle(
     };
     let reply = reply.unwrap_or_else(|e| Reply::Xml(e.status, Box::new(e.to_response())));
     let is_xml = matches!(reply, Reply::Xml(..));
-    let fault = lock(&shared.faults).after(&path, is_xml);
+    let fault = lock(&shared.faults).after(&path, is_xml, changes);
     to_response(reply, fault)
 }

@@ -1186,3 +1186,38 @@ async fn jobs_run_for_the_configured_duration_and_can_be_cancelled() {
         (StatusCode::NOT_FOUND, code(codes::JOB_NOT_FOUND))
     );
 }
+
+#[tokio::test]
+async fn a_dropped_upload_stores_nothing() {
+    let emu = Emulator::start().await.unwrap();
+    let api = Api::sign_in(&emu).await;
+    let data = vec![7u8; 2_000_000];
+    let payload = r#"<tsRequest><workbook name="Dropped"/></tsRequest>"#;
+    let (ct, body) = multipart(&[
+        ("request_payload", None, payload.as_bytes()),
+        ("tableau_workbook", Some("d.twbx"), &data),
+    ]);
+    emu.drop_next(1);
+    let sent = api
+        .http
+        .post(api.url(&api.site_path("workbooks?workbookType=twbx")))
+        .header("X-Tableau-Auth", &api.token)
+        .header("Content-Type", &ct)
+        .body(body.clone())
+        .send()
+        .await;
+    assert!(sent.is_err(), "the connection drops without an answer");
+    assert_eq!(emu.counts().workbooks, 0, "nothing was published");
+    let a = Api::answer(
+        api.raw(
+            Method::POST,
+            &api.site_path("workbooks?workbookType=twbx"),
+            Some(&ct),
+            body,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::CREATED, "the retry goes through");
+    assert_eq!(emu.counts().workbooks, 1);
+}
