@@ -1128,7 +1128,7 @@ fn the_binary_rejects_unknown_options() {
 async fn jobs_run_for_the_configured_duration_and_can_be_cancelled() {
     let emu = Emulator::builder()
         .seed_workbooks(1)
-        .job_duration(Duration::from_millis(300))
+        .job_duration(Duration::from_millis(1500))
         .start()
         .await
         .unwrap();
@@ -1153,7 +1153,7 @@ async fn jobs_run_for_the_configured_duration_and_can_be_cancelled() {
         listed.status,
         Some(tsc_raw::BackgroundJobStatus::InProgress)
     );
-    tokio::time::sleep(Duration::from_millis(400)).await;
+    tokio::time::sleep(Duration::from_millis(1700)).await;
     let job = api
         .get(&api.site_path(&format!("jobs/{id}")))
         .await
