@@ -271,3 +271,31 @@ async fn a_resumed_session_with_credentials_renews_itself() {
     assert_ne!(server.session().unwrap().token, stored.token);
     assert_eq!(server.retry_policy().get_max_retries(), 3);
 }
+
+#[tokio::test]
+async fn a_viewer_is_forbidden_to_change_things() {
+    let emulator = Emulator::start().await.unwrap();
+    emulator.add_user("olga", "pw", "Viewer");
+    let server = harness::server_for(&emulator).await.unwrap();
+    server
+        .auth()
+        .sign_in(TableauAuth::new("olga", "pw", ""))
+        .await
+        .unwrap();
+
+    // Reading is allowed, creating is not.
+    server.projects().list().send().await.unwrap();
+    let err = server
+        .projects()
+        .create(&tsc::ProjectItem::new("Mine"))
+        .await
+        .unwrap_err();
+    assert!(err.is_forbidden(), "{err:?}");
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(403));
+    let err = server
+        .users()
+        .add(&UserItem::new("pete", SiteRole::Viewer))
+        .await
+        .unwrap_err();
+    assert!(err.is_forbidden(), "{err:?}");
+}
