@@ -123,6 +123,22 @@ fn paired(
 }
 
 fn main() {
+    // TSC_BENCH_PROFILE=N: only the typed parse, N times (for a profiler), of the users page or,
+    // with TSC_BENCH_PAGE=workbooks, the workbooks page
+    if let Some(n) = std::env::var("TSC_BENCH_PROFILE")
+        .ok()
+        .and_then(|v| v.parse::<u32>().ok())
+    {
+        let xml = if std::env::var("TSC_BENCH_PAGE").as_deref() == Ok("workbooks") {
+            workbooks_page(1000)
+        } else {
+            users_page(1000)
+        };
+        for _ in 0..n {
+            black_box(tsc_raw::TsResponse::from_xml(black_box(&xml)).unwrap());
+        }
+        return;
+    }
     // `cargo bench` passes `--bench`; anything else (`cargo test --all-targets`) is a smoke run
     let full = std::env::args().any(|a| a == "--bench");
     let total = if full {

@@ -94,6 +94,8 @@ pub(crate) struct XmlReader<'a> {
     src: &'a str,
     at_eof: bool,
     depth: u32,
+    /// Items expected in the page's list, from `<pagination>` (0 when unknown).
+    list_hint: usize,
 }
 
 /// Deeper nesting of known elements than this is refused (recursive schema types would
@@ -109,6 +111,7 @@ impl<'a> XmlReader<'a> {
             src,
             at_eof: false,
             depth: 0,
+            list_hint: 0,
         }
     }
 
@@ -240,6 +243,9 @@ pub(crate) fn read_into<T: ReadXml>(
             format!("elements nested deeper than {MAX_DEPTH} levels"),
         ));
     }
+    if rd.depth == 1 && local(start.name().0) == "pagination" {
+        rd.list_hint = page_items(start);
+    }
     rd.depth += 1;
     let r = read_inner(v, rd, start, empty);
     rd.depth -= 1;
@@ -254,11 +260,28 @@ pub(crate) fn read_push<T: ReadXml>(
     start: &BytesStart<'_>,
     empty: bool,
 ) -> Result<(), Error> {
-    list.push(T::default());
+    // the list of a page (`<tsResponse><users><user>`): allocate once for the whole page
+    if list.capacity() == 0 && rd.depth == 2 && rd.list_hint > 1 {
+        list.reserve_exact(rd.list_hint);
+    }
+    list.resize_with(list.len() + 1, T::default);
     match list.last_mut() {
         Some(v) => read_into(v, rd, start, empty),
         None => Ok(()),
     }
+}
+
+/// How many items a `<pagination>` says the page holds (0 when it does not say).
+fn page_items(start: &BytesStart<'_>) -> usize {
+    let (mut size, mut total) = (0usize, usize::MAX);
+    for a in start.attributes().with_checks(false).flatten() {
+        match local(a.key.0) {
+            "pageSize" => size = a.value.trim().parse().unwrap_or(0),
+            "totalAvailable" => total = a.value.trim().parse().unwrap_or(usize::MAX),
+            _ => {}
+        }
+    }
+    size.min(total).min(1000)
 }
 
 /// Reads a single child into `slot` (replacing an earlier one).
@@ -269,7 +292,8 @@ pub(crate) fn read_opt<T: ReadXml>(
     start: &BytesStart<'_>,
     empty: bool,
 ) -> Result<(), Error> {
-    read_into(slot.insert(T::default()), rd, start, empty)
+    *slot = None; // a repeated element replaces the earlier one
+    read_into(slot.get_or_insert_with(T::default), rd, start, empty)
 }
 
 /// Reads a single boxed child into `slot` (replacing an earlier one).
