@@ -271,17 +271,21 @@ pub(crate) fn read_push<T: ReadXml>(
     }
 }
 
-/// How many items a `<pagination>` says the page holds (0 when it does not say).
+/// How many items a `<pagination>` says the page holds (0 when it does not say): the page size,
+/// or what is left of the total on the last page; at most 1000.
 fn page_items(start: &BytesStart<'_>) -> usize {
-    let (mut size, mut total) = (0usize, usize::MAX);
+    let (mut number, mut size, mut total) = (1usize, 0usize, usize::MAX);
     for a in start.attributes().with_checks(false).flatten() {
+        let v = a.value.trim().parse::<usize>().ok();
         match local(a.key.0) {
-            "pageSize" => size = a.value.trim().parse().unwrap_or(0),
-            "totalAvailable" => total = a.value.trim().parse().unwrap_or(usize::MAX),
+            "pageNumber" => number = v.unwrap_or(1).max(1),
+            "pageSize" => size = v.unwrap_or(0),
+            "totalAvailable" => total = v.unwrap_or(usize::MAX),
             _ => {}
         }
     }
-    size.min(total).min(1000)
+    let before = (number - 1).saturating_mul(size);
+    size.min(total.saturating_sub(before)).min(1000)
 }
 
 /// Reads a single child into `slot` (replacing an earlier one).

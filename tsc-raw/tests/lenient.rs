@@ -322,3 +322,24 @@ fn hostile_nesting_is_an_error_not_a_crash() {
     deep.push_str("</tsResponse>");
     assert!(TsResponse::from_xml(&deep).is_ok());
 }
+
+#[test]
+fn pages_of_any_size_read_whole() {
+    for (number, size, total, items) in [
+        (1, 100, 3, 3),
+        (3, 2, 5, 1),
+        (1, 1000, 1000, 1000),
+        (2, 5, 1, 7),
+        (1, 0, 0, 2),
+    ] {
+        let mut xml = format!(
+            r#"<tsResponse><pagination pageNumber="{number}" pageSize="{size}" totalAvailable="{total}"/><users>"#
+        );
+        for i in 0..items {
+            xml.push_str(&format!(r#"<user id="{i}"/>"#));
+        }
+        xml.push_str("</users></tsResponse>");
+        let r = TsResponse::from_xml(&xml).unwrap();
+        assert_eq!(r.users.unwrap().user.len(), items);
+    }
+}
