@@ -7,7 +7,7 @@ use tsc_raw::{ErrorType, TsResponse};
 /// Tableau error codes the emulator answers with (the first three digits are the HTTP status).
 ///
 /// Codes Tableau documents (400000, 400006, 400007, 400013, 401000, 401001, 401002, 403014,
-/// 403070, 404000, 404002, 404003, 405000, 409000) are used for the same conditions; for the
+/// 403070, 403133, 404000, 404002, 404003, 405000, 409000) are used for the same conditions; for the
 /// conditions whose code is not published (for example "group not found") the emulator picks a
 /// code with the right HTTP status, marked here as the emulator's choice when it is a guess.
 pub mod codes {
@@ -39,6 +39,8 @@ pub mod codes {
     pub const PAGE_SIZE_LIMIT: &str = "403014";
     /// The site in the URL is not the site the token was issued for (the emulator's choice).
     pub const WRONG_SITE: &str = "403002";
+    /// A user who is not an administrator asked for another user.
+    pub const QUERY_USER_FORBIDDEN: &str = "403133";
     /// Switching to the site the token already belongs to.
     pub const ALREADY_ON_SITE: &str = "403070";
     /// Site not found.

@@ -554,6 +554,17 @@ async fn create_update_delete_with_tableau_status_codes() {
     emu.add_user("vera", "secret", "Viewer");
     let viewer = Api::sign_in_as(&emu, "vera", "secret").await;
     let a = viewer
+        .get(&viewer.site_path(&format!("users/{}", api.user)))
+        .await;
+    assert_eq!(
+        (a.status, a.error_code()),
+        (StatusCode::FORBIDDEN, code(codes::QUERY_USER_FORBIDDEN))
+    );
+    let a = viewer
+        .get(&viewer.site_path(&format!("users/{}", viewer.user)))
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "anyone may read themselves");
+    let a = viewer
         .send(
             Method::POST,
             &viewer.site_path("projects"),

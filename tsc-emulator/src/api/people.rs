@@ -64,6 +64,14 @@ pub(crate) fn list_users(st: &mut State, req: &Req) -> Result<Reply, ApiError> {
 
 pub(crate) fn get_user(st: &mut State, req: &Req) -> Result<Reply, ApiError> {
     let u = site_user(st, req.param(0), req.param(1))?;
+    if u.id != req.caller()?.user_id && !super::is_admin(st, req) {
+        return Err(ApiError::new(
+            403,
+            codes::QUERY_USER_FORBIDDEN,
+            "Query user permissions forbidden",
+            "Only an administrator can query other users; sign in as one.",
+        ));
+    }
     Ok(Reply::ok(TsResponse {
         user: Some(Box::new(user_out(u, &None))),
         ..Default::default()
