@@ -34,7 +34,7 @@
 //! );
 //! // ... or fault just the next requests.
 //! emulator.throttle_next(2, 429, Duration::from_secs(0));
-//! emulator.drop_next(1); // the next response is cut off halfway through its body
+//! emulator.drop_next(1); // the next connection drops mid-body (a change is then never applied)
 //! emulator.malformed_next(1); // the next XML response is not well-formed
 //! emulator.expire_all_tokens(); // the next call with any token gets 401002
 //! emulator.set_faults(Faults::default()); // back to normal (queued one-shot faults stay queued)
