@@ -468,7 +468,6 @@ async fn workbook_views_with_usage_statistics() {
 }
 
 #[tokio::test]
-#[ignore = "tsc gap: populate_views leaves ViewItem::workbook_id empty (the Python TSC sets it from the workbook), so views().populate_preview_image on those views fails before sending"]
 async fn views_from_populate_views_know_their_workbook() {
     let (_emulator, server) = harness::start_signed_in().await.unwrap();
     let dir = tempfile::tempdir().unwrap();

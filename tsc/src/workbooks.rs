@@ -243,7 +243,21 @@ impl WorkbooksEndpoint {
         }
         let ts = self.server.send(req).await?;
         let views = ts.views.map(|v| v.view).unwrap_or_default();
-        item.views = Some(views.into_iter().map(ViewItem::from_raw).collect());
+        // The listing's views do not name their workbook; they belong to this one (as in the
+        // Python TSC), so `views().populate_preview_image(&view)` works on them.
+        let workbook_id = item.id.clone();
+        item.views = Some(
+            views
+                .into_iter()
+                .map(|v| {
+                    let mut view = ViewItem::from_raw(v);
+                    if view.workbook_id.is_none() {
+                        view.workbook_id = workbook_id.clone();
+                    }
+                    view
+                })
+                .collect(),
+        );
         Ok(())
     }
 

@@ -526,3 +526,36 @@ async fn response_without_the_expected_element_is_unreadable() {
         other => panic!("{other:?}"),
     }
 }
+
+#[tokio::test]
+async fn populated_views_know_their_workbook() {
+    let (mock, server) = setup().await;
+    let listing = ts(
+        r#"<views><view id="v1" name="A" contentUrl="wb/sheets/A"/><view id="v2" name="B"><workbook id="other"/></view></views>"#,
+    );
+    on(
+        &mock,
+        "GET",
+        &format!("/api/3.19/sites/site-1/workbooks/{WB}/views"),
+        xml(listing),
+    )
+    .await;
+    let mut wb = WorkbookItem {
+        id: Some(WB.into()),
+        ..Default::default()
+    };
+    server.workbooks().populate_views(&mut wb).await.unwrap();
+    let views = wb.views.as_ref().unwrap();
+    // a view without <workbook> gets the workbook's id; one the server names keeps its own
+    assert_eq!(views[0].workbook_id.as_deref(), Some(WB));
+    assert_eq!(views[1].workbook_id.as_deref(), Some("other"));
+    server
+        .workbooks()
+        .populate_views_with_usage(&mut wb, true)
+        .await
+        .unwrap();
+    assert_eq!(
+        wb.views.as_ref().unwrap()[0].workbook_id.as_deref(),
+        Some(WB)
+    );
+}
