@@ -159,7 +159,10 @@ impl TransportKind {
 
 /// Tableau's answer to a failed call: HTTP status plus the `<error code=".."><summary/><detail/>`
 /// of the response.
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// `Default` gives an empty error (HTTP 200, GET, no `Retry-After`) to fill with
+/// `..Default::default()`, so code building one keeps compiling when fields are added.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ApiError {
     /// HTTP status.
     pub status: StatusCode,
@@ -173,6 +176,10 @@ pub struct ApiError {
     pub method: Method,
     /// URL of the request (tokens travel in headers, so this carries no secret).
     pub url: String,
+    /// The server's `Retry-After` (seconds or HTTP date, read as a delay from when the answer
+    /// arrived), when it sent one, typically with 429 or 503. `None` otherwise, and for errors
+    /// carried in a successful answer.
+    pub retry_after: Option<std::time::Duration>,
 }
 
 impl fmt::Display for ApiError {

@@ -16,7 +16,11 @@
 //! with `uploadSessionId`. At most two chunks are in memory (the one being sent and the next one,
 //! read meanwhile). A chunk failing with a transient error (connect error, timeout, reset, HTTP
 //! 429/502/503/504) is sent again per the server's [`RetryPolicy`] (or
-//! [`PublishWorkbook::chunk_retry_policy`]); any other error stops the publish and is returned.
+//! [`PublishWorkbook::chunk_retry_policy`]), after the server's `Retry-After` when it sends one
+//! (capped by the policy's `max_retry_after`), else after the policy's backoff; any other error
+//! stops the publish and is returned. Opening the upload session is retried on the same transient
+//! failures per the server's policy (it only creates an unused session, so repeating it is
+//! harmless).
 //!
 //! **Cancellation.** Everything happens inside the returned future, in order; dropping it
 //! mid-upload stops at once and never sends the final publish request, so nothing is committed
@@ -282,7 +286,9 @@ impl PublishOptions {
         file: &PublishFile,
         tracker: Option<ProgressTracker>,
     ) -> Result<String> {
-        let initiate = ApiRequest::post(server.site_path("fileUploads")?);
+        // Opening a session only creates an unused upload session, so repeating it after a
+        // transient failure is harmless: the transport retries it like a GET.
+        let initiate = ApiRequest::post(server.site_path("fileUploads")?).idempotent(true);
         let ts = server.send(initiate).await?;
         let session = ts
             .file_upload
@@ -372,7 +378,7 @@ impl PublishOptions {
             };
             match send_with_reauth(server, req).await {
                 Ok(_) => return Ok(()),
-                Err(e) if is_transient(&e) => match policy.delay(retry, None) {
+                Err(e) if is_transient(&e) => match policy.delay(retry, server_retry_after(&e)) {
                     Some(delay) => {
                         tracing::warn!(chunk = index, retry = retry + 1, error = %e, "chunk failed, retrying");
                         retry += 1;
@@ -406,6 +412,14 @@ async fn send_with_reauth(
             }
             other => return other,
         }
+    }
+}
+
+/// The server's `Retry-After` carried by a failed chunk's error, if any.
+fn server_retry_after(e: &Error) -> Option<std::time::Duration> {
+    match e {
+        Error::Api(api) => api.retry_after,
+        _ => None,
     }
 }
 

@@ -466,8 +466,12 @@ impl Server {
                     continue;
                 }
             }
+            let wait = retry_after(resp.headers());
             let body = resp.text().await.unwrap_or_default();
-            let err = error_from_body(&req.method, &url_text, status, &body);
+            let mut err = error_from_body(&req.method, &url_text, status, &body);
+            if let Error::Api(api) = &mut err {
+                api.retry_after = wait;
+            }
             if err.is_session_expired()
                 && req.auth
                 && req.replayable()
@@ -518,6 +522,7 @@ fn api_error(method: &Method, url: &str, status: StatusCode, e: &tsc_raw::ErrorT
         detail: e.detail.clone().unwrap_or_default().trim().to_owned(),
         method: method.clone(),
         url: url.to_owned(),
+        retry_after: None,
     }))
 }
 
@@ -539,6 +544,7 @@ pub(crate) fn error_from_body(method: &Method, url: &str, status: StatusCode, bo
         detail: excerpt(&text, 200),
         method: method.clone(),
         url: url.to_owned(),
+        retry_after: None,
     }))
 }
 

@@ -775,3 +775,31 @@ async fn connection_dropped_after_a_post_was_sent_is_not_retried() {
     assert!(matches!(err, Error::Transport { .. }), "{err:?}");
     assert_eq!(served.load(std::sync::atomic::Ordering::SeqCst), 1);
 }
+
+#[tokio::test]
+async fn api_errors_carry_the_servers_retry_after() {
+    let (mock, server) = setup().await;
+    on(
+        &mock,
+        "POST",
+        "/api/3.19/sites/site-1/projects",
+        ResponseTemplate::new(429).insert_header("Retry-After", "7"),
+    )
+    .await;
+    on(
+        &mock,
+        "GET",
+        "/api/3.19/sites/site-1/projects",
+        xml_status(404, ts_error("404000", "Not Found", "gone")),
+    )
+    .await;
+    // a POST is not retried, so the 429 comes back with the server's wait
+    let err = server
+        .projects()
+        .create(&tsc::ProjectItem::new("p"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.api().unwrap().retry_after, Some(Duration::from_secs(7)));
+    let err = server.projects().list().send().await.unwrap_err();
+    assert_eq!(err.api().unwrap().retry_after, None);
+}

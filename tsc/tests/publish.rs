@@ -712,3 +712,174 @@ async fn an_expired_session_is_renewed_and_the_file_sent_again() {
     let (ct, body) = recorder.accepted.lock().unwrap()[0].clone();
     assert_eq!(parse_multipart(&ct, &body)[1].body, data);
 }
+
+#[tokio::test]
+async fn opening_the_upload_session_is_retried_on_transient_failures() {
+    let mock = MockServer::start().await;
+    // 503 then 429 (the transport's own retries), then the session
+    let initiate = Scripted::new(vec![
+        (503, tableau_error(503, "", "Service Unavailable", "busy")),
+        (429, ResponseTemplate::new(429)),
+        (201, upload_session("sess-7")),
+    ]);
+    Mock::given(method("POST"))
+        .and(path(site_path("fileUploads")))
+        .respond_with(initiate)
+        .expect(3)
+        .mount(&mock)
+        .await;
+    let recorder = Scripted::new(vec![(200, chunk_ok("sess-7"))]);
+    Mock::given(method("PUT"))
+        .and(path(site_path("fileUploads/sess-7")))
+        .respond_with(recorder.clone())
+        .mount(&mock)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(site_path("workbooks")))
+        .and(query_param("uploadSessionId", "sess-7"))
+        .respond_with(workbook_response("wb-7", "Big"))
+        .expect(1)
+        .mount(&mock)
+        .await;
+    let server = server(&mock);
+    let dir = tempfile::tempdir().unwrap();
+    let data = content(1_500);
+    let file = write_file(&dir, "Big.twbx", &data);
+    let wb = server
+        .workbooks()
+        .publish(WorkbookItem::new("p1", ""), &file, PublishMode::CreateNew)
+        .chunk_size(1000)
+        .chunk_threshold(0)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wb.id.as_deref(), Some("wb-7"));
+    assert_eq!(reassemble(&recorder, 1000), data);
+    let reqs = mock.received_requests().await.unwrap();
+    let initiates: Vec<_> = reqs
+        .iter()
+        .filter(|r| r.method.as_str() == "POST" && r.url.path().ends_with("/fileUploads"))
+        .collect();
+    assert_eq!(initiates.len(), 3);
+    for r in initiates {
+        assert_eq!(header(r, "x-tableau-auth"), TOKEN);
+        assert!(r.body.is_empty());
+    }
+}
+
+#[tokio::test]
+async fn opening_the_upload_session_is_not_retried_on_a_permanent_error() {
+    let mock = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path(site_path("fileUploads")))
+        .respond_with(tableau_error(
+            403,
+            "403004",
+            "Forbidden",
+            "no upload for you",
+        ))
+        .expect(1)
+        .mount(&mock)
+        .await;
+    let server = server(&mock);
+    let dir = tempfile::tempdir().unwrap();
+    let file = write_file(&dir, "Big.twbx", &content(1_500));
+    let err = server
+        .workbooks()
+        .publish(WorkbookItem::new("p1", ""), &file, PublishMode::CreateNew)
+        .chunk_threshold(0)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some("403004"));
+}
+
+#[tokio::test]
+async fn a_chunk_retry_waits_for_the_servers_retry_after() {
+    let mock = MockServer::start().await;
+    let recorder = mount_upload(
+        &mock,
+        "sess-8",
+        vec![
+            (
+                503,
+                tableau_error(503, "", "Service Unavailable", "busy")
+                    .insert_header("Retry-After", "1"),
+            ),
+            (200, chunk_ok("sess-8")),
+        ],
+    )
+    .await;
+    Mock::given(method("POST"))
+        .and(path(site_path("workbooks")))
+        .and(query_param("uploadSessionId", "sess-8"))
+        .respond_with(workbook_response("wb-8", "Big"))
+        .expect(1)
+        .mount(&mock)
+        .await;
+    let server = server(&mock);
+    let dir = tempfile::tempdir().unwrap();
+    let data = content(500);
+    let file = write_file(&dir, "Big.twbx", &data);
+    let started = std::time::Instant::now();
+    server
+        .workbooks()
+        .publish(WorkbookItem::new("p1", ""), &file, PublishMode::CreateNew)
+        .chunk_size(1000)
+        .chunk_threshold(0)
+        // without Retry-After the retry would come after 1 ms
+        .chunk_retry_policy(
+            tsc::RetryPolicy::default()
+                .max_retries(1)
+                .initial_backoff(Duration::from_millis(1))
+                .jitter(false),
+        )
+        .send()
+        .await
+        .unwrap();
+    // a lower bound only: the retry came no earlier than the server asked
+    assert!(
+        started.elapsed() >= Duration::from_millis(950),
+        "retried after {:?}",
+        started.elapsed()
+    );
+    assert_eq!(reassemble(&recorder, 1000), data);
+}
+
+#[tokio::test]
+async fn a_chunk_retry_after_is_capped_by_the_policy() {
+    let mock = MockServer::start().await;
+    mount_upload(
+        &mock,
+        "sess-9",
+        vec![
+            (
+                429,
+                ResponseTemplate::new(429).insert_header("Retry-After", "3600"),
+            ),
+            (200, chunk_ok("sess-9")),
+        ],
+    )
+    .await;
+    Mock::given(method("POST"))
+        .and(path(site_path("workbooks")))
+        .respond_with(workbook_response("wb-9", "Big"))
+        .mount(&mock)
+        .await;
+    let server = server(&mock);
+    let dir = tempfile::tempdir().unwrap();
+    let file = write_file(&dir, "Big.twbx", &content(500));
+    // an hour's Retry-After is capped to 10 ms: the publish finishes (the test would hang otherwise)
+    server
+        .workbooks()
+        .publish(WorkbookItem::new("p1", ""), &file, PublishMode::CreateNew)
+        .chunk_threshold(0)
+        .chunk_retry_policy(
+            tsc::RetryPolicy::default()
+                .max_retries(1)
+                .max_retry_after(Duration::from_millis(10)),
+        )
+        .send()
+        .await
+        .unwrap();
+}
