@@ -11,6 +11,8 @@ Every check prints one line; the last line is ``N passed, M failed``; the exit s
 check failed.
 """
 
+import base64
+import json
 import os
 import sys
 import tempfile
@@ -138,6 +140,16 @@ def main():
         expect(server.site_id and server.user_id, "site and user ids are set")
         server.auth.sign_out()
         expect(not server.is_signed_in(), "signed out")
+
+    @check("sign-in with a JWT (unsigned: the emulator trusts any issuer), then sign-out")
+    def _():
+        def b64(data):
+            return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
+
+        jwt = f'{b64({"alg": "none"})}.{b64({"sub": "admin", "aud": "tableau"})}.'
+        server.auth.sign_in(TSC.JWTAuth(jwt, site_id=""))
+        expect(server.is_signed_in(), "signed in")
+        server.auth.sign_out()
 
     @check("sign-in with a password")
     def _():
