@@ -404,13 +404,32 @@ pub(crate) fn require_id(resource: &'static str, id: &str) -> Result<String> {
     if id.trim().is_empty() {
         return Err(InputError::EmptyId { resource }.into());
     }
+    dot_id(resource, id)?;
     Ok(crate::convert::seg(id))
+}
+
+/// Refuses `.` and `..` as ids: URL parsers resolve them (even escaped as `%2E`) as relative
+/// path steps, so `workbooks/..` would address the site itself.
+fn dot_id(resource: &'static str, id: &str) -> Result<()> {
+    if id == "." || id == ".." {
+        return Err(InputError::Invalid {
+            what: "id",
+            reason: format!(
+                "{resource} id {id:?} would be read as a relative path step; give the item's LUID"
+            ),
+        }
+        .into());
+    }
+    Ok(())
 }
 
 /// Returns the item's id, percent-encoded as one path segment, or `Err(MissingId)`.
 pub(crate) fn item_id(resource: &'static str, id: &Option<String>) -> Result<String> {
     match id.as_deref() {
-        Some(id) if !id.trim().is_empty() => Ok(crate::convert::seg(id)),
+        Some(id) if !id.trim().is_empty() => {
+            dot_id(resource, id)?;
+            Ok(crate::convert::seg(id))
+        }
         _ => Err(InputError::MissingId { resource }.into()),
     }
 }

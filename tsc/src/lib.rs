@@ -163,6 +163,7 @@ pub mod multipart;
 pub mod pagination;
 pub mod projects;
 pub mod publish;
+pub mod raw_request;
 pub mod request_options;
 pub mod retry;
 pub mod schedules;
@@ -186,6 +187,7 @@ pub use jobs::{JobItem, JobType, JobsEndpoint};
 pub use pagination::{List, Page, PaginationItem};
 pub use projects::{ContentPermissions, ProjectItem, ProjectsEndpoint};
 pub use publish::PublishMode;
+pub use raw_request::{Method, RawRequest};
 pub use request_options::{
     Direction, Field, Fields, Filter, FilterValue, Operator, RequestOptions, Sort,
 };

@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use common::*;
 use tsc::{
-    ApiVersion, Error, JwtAuth, PersonalAccessTokenAuth, RetryPolicy, Server, TableauAuth,
-    TransportKind,
+    ApiVersion, Error, InputError, JwtAuth, PersonalAccessTokenAuth, RetryPolicy, Server,
+    TableauAuth, TransportKind,
 };
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, ResponseTemplate};
@@ -503,6 +503,28 @@ async fn ids_cannot_escape_their_path_segment() {
         only_request(&mock).await.url.path(),
         "/api/3.19/sites/site-1/workbooks/..%2F..%2Fsites%3Fx"
     );
+}
+
+#[tokio::test]
+async fn dot_ids_are_refused_before_sending() {
+    let (mock, server) = setup().await;
+    // `workbooks/..` (even escaped as %2E%2E) would resolve to the site itself
+    for id in [".", ".."] {
+        let err = server.workbooks().delete(id).await.unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::InvalidInput(InputError::Invalid { what: "id", .. })
+            ),
+            "{err}"
+        );
+        let item = tsc::WorkbookItem {
+            id: Some(id.into()),
+            ..Default::default()
+        };
+        assert!(server.workbooks().update(&item).await.is_err());
+    }
+    assert!(requests(&mock).await.is_empty());
 }
 
 #[test]
