@@ -284,7 +284,6 @@ async fn active_directory_groups() {
 }
 
 #[tokio::test]
-#[ignore = "emulator gap: POST groups?asJob=true answers 200 with <group> instead of 202 with <job>"]
 async fn active_directory_group_import_as_job() {
     let (_emulator, server) = harness::start_signed_in().await.unwrap();
     let mut item = GroupItem::active_directory("Sales APAC", "example.com");

@@ -454,7 +454,6 @@ async fn list_filter_sort_and_downloads() {
 }
 
 #[tokio::test]
-#[ignore = "emulator gap: GET workbooks/{id}/views ignores includeUsageStatistics (no <usage>)"]
 async fn workbook_views_with_usage_statistics() {
     let (_emulator, server) = harness::start_signed_in().await.unwrap();
     let dir = tempfile::tempdir().unwrap();

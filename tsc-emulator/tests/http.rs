@@ -1232,3 +1232,104 @@ async fn a_dropped_upload_stores_nothing() {
     assert_eq!(a.status, StatusCode::CREATED, "the retry goes through");
     assert_eq!(emu.counts().workbooks, 1);
 }
+
+#[tokio::test]
+async fn active_directory_import_as_job_answers_202_with_a_group_import_job() {
+    let emu = Emulator::start().await.unwrap();
+    let api = Api::sign_in(&emu).await;
+    let groups = api.site_path("groups");
+    let ad = |name: &str| {
+        format!(
+            r#"<tsRequest><group name="{name}"><import source="ActiveDirectory" domainName="example.com" siteRole="Viewer"/></group></tsRequest>"#
+        )
+    };
+
+    let a = api
+        .send(
+            Method::POST,
+            &format!("{groups}?asJob=true"),
+            &ad("Sales APAC"),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::ACCEPTED, "{}", a.text);
+    let r = a.xml();
+    assert!(r.group.is_none(), "{}", a.text);
+    let job = r.job.unwrap();
+    assert_eq!(
+        job.type_.map(|t| t.to_string()).as_deref(),
+        Some("GroupImport")
+    );
+    assert_eq!(job.mode, Some(tsc_raw::JobMode::Asynchronous));
+    let id = job.id.unwrap();
+    let done = api
+        .get(&api.site_path(&format!("jobs/{id}")))
+        .await
+        .xml()
+        .job
+        .unwrap();
+    assert_eq!(done.finish_code, Some(0));
+    // The group exists once the job is done.
+    let listed = api
+        .get(&format!("{groups}?filter=name:eq:Sales%20APAC"))
+        .await
+        .xml();
+    assert_eq!(listed.groups.unwrap().group.len(), 1);
+
+    // asJob=false (and no asJob) keep the synchronous answer: 201 with the group.
+    let a = api
+        .send(
+            Method::POST,
+            &format!("{groups}?asJob=false"),
+            &ad("Sales EMEA"),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::CREATED, "{}", a.text);
+    assert_eq!(a.xml().group.unwrap().name.as_deref(), Some("Sales EMEA"));
+    // A local group is created at once whatever asJob says.
+    let a = api
+        .send(
+            Method::POST,
+            &format!("{groups}?asJob=true"),
+            r#"<tsRequest><group name="Local"/></tsRequest>"#,
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::CREATED, "{}", a.text);
+    assert!(a.xml().group.is_some());
+}
+
+#[tokio::test]
+async fn workbook_views_carry_usage_statistics_when_asked() {
+    let emu = Emulator::builder().seed_workbooks(2).start().await.unwrap();
+    let api = Api::sign_in(&emu).await;
+    let r = api.get(&api.site_path("workbooks")).await.xml();
+    let wb = r.workbooks.unwrap().workbook[1].id.clone().unwrap();
+    let path = api.site_path(&format!("workbooks/{wb}/views"));
+
+    let views = api.get(&path).await.xml().views.unwrap().view;
+    assert!(!views.is_empty());
+    assert!(
+        views.iter().all(|v| v.usage.is_none()),
+        "no usage unless asked"
+    );
+
+    let a = api
+        .get(&format!("{path}?includeUsageStatistics=true"))
+        .await;
+    assert!(a.text.contains("<usage totalViewCount="), "{}", a.text);
+    let with_usage = a.xml().views.unwrap().view;
+    assert_eq!(with_usage.len(), views.len());
+    // The same counts as GET views answers for the same views.
+    let all = api
+        .get(&api.site_path("views?includeUsageStatistics=true&pageSize=1000"))
+        .await
+        .xml()
+        .views
+        .unwrap()
+        .view;
+    for v in &with_usage {
+        let count = v.usage.as_ref().and_then(|u| u.total_view_count);
+        assert!(count.is_some(), "{v:?}");
+        let same = all.iter().find(|o| o.id == v.id).unwrap();
+        assert_eq!(count, same.usage.as_ref().and_then(|u| u.total_view_count));
+    }
+}

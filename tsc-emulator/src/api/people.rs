@@ -6,7 +6,7 @@ use tsc_raw::{
 
 use super::{Reply, Req, need, require_admin};
 use crate::error::{ApiError, codes};
-use crate::query::{Val, apply, select};
+use crate::query::{Val, apply, flag, select};
 use crate::store::{Group, State, User, dtxt, new_user_item, s, txt};
 
 pub(crate) fn user_out(u: &User, fields: &Option<Vec<String>>) -> UserType {
@@ -411,8 +411,20 @@ pub(crate) fn create_group(st: &mut State, req: &Req) -> Result<Reply, ApiError>
         },
         members: Default::default(),
     };
+    let imported = group.item.import.is_some();
     let out = one_group(&group, true);
     st.groups.insert(group);
+    // An Active Directory import with `asJob=true` runs in the background: 202 with a
+    // `GroupImport` job (Tableau ignores `asJob` for local groups).
+    if imported && flag(&req.query, "asJob") {
+        return Ok(Reply::accepted(super::workbooks::finished_job(
+            st,
+            req.param(0),
+            "GroupImport",
+            None,
+            None,
+        )));
+    }
     Ok(out)
 }
 

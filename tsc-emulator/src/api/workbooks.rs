@@ -690,11 +690,20 @@ pub(crate) fn delete(st: &mut State, req: &Req) -> Result<Reply, ApiError> {
 
 pub(crate) fn views(st: &mut State, req: &Req) -> Result<Reply, ApiError> {
     let w = site_workbook(st, req.param(0), req.param(1))?;
+    let usage = flag(&req.query, "includeUsageStatistics");
     let view = st
         .views
         .iter()
         .filter(|v| v.workbook_id == w.id)
-        .map(view_summary)
+        .map(|v| {
+            let mut item = view_summary(v);
+            if usage {
+                item.usage = Some(tsc_raw::ViewUsage {
+                    total_view_count: Some(v.total_views),
+                });
+            }
+            item
+        })
         .collect();
     Ok(Reply::ok(TsResponse {
         views: Some(Box::new(ViewListType { view })),
