@@ -124,7 +124,7 @@ fn paired(
 
 fn main() {
     // TSC_BENCH_PROFILE=N: only the typed parse, N times (for a profiler), of the users page or,
-    // with TSC_BENCH_PAGE=workbooks, the workbooks page
+    // with TSC_BENCH_PAGE=workbooks, the workbooks page; with TSC_BENCH_SCAN=raw the raw scan instead
     if let Some(n) = std::env::var("TSC_BENCH_PROFILE")
         .ok()
         .and_then(|v| v.parse::<u32>().ok())
@@ -134,8 +134,13 @@ fn main() {
         } else {
             users_page(1000)
         };
+        let raw = std::env::var("TSC_BENCH_SCAN").as_deref() == Ok("raw");
         for _ in 0..n {
-            black_box(tsc_raw::TsResponse::from_xml(black_box(&xml)).unwrap());
+            if raw {
+                black_box(raw_scan(black_box(&xml)));
+            } else {
+                black_box(tsc_raw::TsResponse::from_xml(black_box(&xml)).unwrap());
+            }
         }
         return;
     }

@@ -78,14 +78,78 @@ impl XmlValue for DateTime {
     }
 }
 
-/// The value of an attribute, unescaped and parsed leniently.
+/// The value of an attribute from its raw (escaped) text, unescaped and parsed leniently.
+///
+/// Text without `&` or control characters needs no normalization and is used as it is.
 #[inline]
-pub(crate) fn attr_value<T: XmlValue>(a: &Attribute<'_>) -> Option<T> {
+pub(crate) fn attr_value<T: XmlValue>(raw: &str) -> Option<T> {
+    let plain = raw
+        .as_bytes()
+        .iter()
+        .fold(true, |ok, b| ok & (*b != b'&') & (*b >= 0x20));
+    if plain {
+        return T::parse_xml(Cow::Borrowed(raw));
+    }
+    let a = Attribute {
+        key: quick_xml::name::QName(""),
+        value: Cow::Borrowed(raw),
+    };
     let v = match a.normalized_value(quick_xml::XmlVersion::Implicit1_0) {
         Ok(v) => v,
-        Err(_) => a.value.clone(), // a stray `&`: keep the raw text rather than fail
+        Err(_) => Cow::Borrowed(raw), // a stray `&`: keep the raw text rather than fail
     };
     T::parse_xml(v)
+}
+
+/// XML white space.
+#[inline]
+fn is_ws(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | b'\r')
+}
+
+/// Calls `f(local name, raw value)` for every attribute of a start tag's attribute text, in
+/// order; stops at the first malformed attribute (keeping what came before).
+#[inline]
+fn for_each_attr(raw: &str, mut f: impl FnMut(&str, &str)) {
+    let b = raw.as_bytes();
+    let mut i = 0;
+    loop {
+        while i < b.len() && is_ws(b[i]) {
+            i += 1;
+        }
+        let key_start = i;
+        while i < b.len() && !is_ws(b[i]) && b[i] != b'=' {
+            i += 1;
+        }
+        let key_end = i;
+        while i < b.len() && is_ws(b[i]) {
+            i += 1;
+        }
+        if key_start == key_end || i >= b.len() || b[i] != b'=' {
+            return;
+        }
+        i += 1;
+        while i < b.len() && is_ws(b[i]) {
+            i += 1;
+        }
+        let Some(&quote) = b.get(i) else { return };
+        if quote != b'"' && quote != b'\'' {
+            return;
+        }
+        let value_start = i + 1;
+        let Some(len) = b[value_start..].iter().position(|c| *c == quote) else {
+            return;
+        };
+        i = value_start + len + 1;
+        // every boundary is next to an ASCII byte, so these slices are on char boundaries
+        let (Some(key), Some(value)) = (
+            raw.get(key_start..key_end),
+            raw.get(value_start..value_start + len),
+        ) else {
+            return;
+        };
+        f(local(key), value);
+    }
 }
 
 /// The event reader over a whole document.
@@ -201,8 +265,8 @@ fn push_ref(out: &mut String, r: &quick_xml::events::BytesRef<'_>) {
 pub(crate) trait ReadXml: Default {
     /// Whether the type has simple content (text).
     const HAS_TEXT: bool = false;
-    /// One attribute, by local name.
-    fn read_attr(&mut self, _name: &str, _a: &Attribute<'_>) {}
+    /// One attribute, by local name, with its raw (still escaped) value.
+    fn read_attr(&mut self, _name: &str, _raw: &str) {}
     /// One child element, by local name; `false` if unknown (the caller skips it).
     fn read_child(
         &mut self,
@@ -318,12 +382,7 @@ fn read_inner<T: ReadXml>(
     start: &BytesStart<'_>,
     empty: bool,
 ) -> Result<(), Error> {
-    for a in start.attributes().with_checks(false) {
-        match a {
-            Ok(a) => v.read_attr(local(a.key.0), &a),
-            Err(_) => break, // a malformed attribute list: keep what was read
-        }
-    }
+    for_each_attr(start.attributes_raw(), |name, raw| v.read_attr(name, raw));
     if empty {
         return Ok(());
     }

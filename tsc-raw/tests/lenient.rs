@@ -134,6 +134,28 @@ fn string_attributes_keep_empty_values() {
 }
 
 #[test]
+fn attribute_values_are_unescaped_and_normalized_in_any_quoting() {
+    let xml = "<tsResponse><user name = 'it&apos;s &amp; \u{e9}&#233;' fullName=\"a\tb\nc\" email=\"&lt;x&gt;\" \
+               locale=\"a &unknown; b\" siteRole=\"Viewer\"/></tsResponse>";
+    let u = TsResponse::from_xml(xml).unwrap().user.unwrap();
+    assert_eq!(u.name.as_deref(), Some("it's & \u{e9}\u{e9}"));
+    assert_eq!(u.full_name.as_deref(), Some("a b c"));
+    assert_eq!(u.email.as_deref(), Some("<x>"));
+    // an entity XML does not define: the raw text is kept rather than failing the response
+    assert_eq!(u.locale.as_deref(), Some("a &unknown; b"));
+    assert_eq!(u.site_role, Some(SiteRoleType::Viewer));
+}
+
+#[test]
+fn a_malformed_attribute_keeps_the_attributes_before_it() {
+    let xml = r#"<tsResponse><user name="a" id="b" broken email="c"/></tsResponse>"#;
+    let u = TsResponse::from_xml(xml).unwrap().user.unwrap();
+    assert_eq!(u.name.as_deref(), Some("a"));
+    assert_eq!(u.id.as_deref(), Some("b"));
+    assert_eq!(u.email, None);
+}
+
+#[test]
 fn text_with_entities_cdata_and_char_refs_is_read() {
     let xml = "<tsResponse><error code=\"400000\"><summary>a &lt;b&gt; &#233;</summary><detail><![CDATA[x < y]]> &amp; z</detail></error></tsResponse>";
     let e = TsResponse::from_xml(xml).unwrap().error.unwrap();

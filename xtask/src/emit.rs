@@ -297,10 +297,10 @@ fn read_file(model: &Model) -> TokenStream {
             let arms = s.attrs.iter().map(|a| {
                 let x = &a.xml;
                 let f = field_ident(&a.field);
-                quote! { #x => self.#f = attr_value(a), }
+                quote! { #x => self.#f = attr_value(raw), }
             });
             methods.push(quote! {
-                fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+                fn read_attr(&mut self, name: &str, raw: &str) {
                     match name {
                         #(#arms)*
                         _ => {}
@@ -368,7 +368,7 @@ fn read_file(model: &Model) -> TokenStream {
         #[allow(unused_imports, reason = "not every import is used by every schema version")]
         use crate::Error;
         #[allow(unused_imports, reason = "not every import is used by every schema version")]
-        use quick_xml::events::{BytesStart, attributes::Attribute};
+        use quick_xml::events::BytesStart;
         use super::*;
         #(#items)*
     }

@@ -12,7 +12,7 @@ use crate::xml::{
 #[allow(unused_imports, reason = "not every import is used by every schema version")]
 use crate::Error;
 #[allow(unused_imports, reason = "not every import is used by every schema version")]
-use quick_xml::events::{BytesStart, attributes::Attribute};
+use quick_xml::events::BytesStart;
 use super::*;
 impl ReadXml for TsRequest {
     fn read_child(
@@ -449,23 +449,23 @@ impl ReadXml for TsResponse {
 }
 
 impl ReadXml for PaginationType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "pageNumber" => self.page_number = attr_value(a),
-            "pageSize" => self.page_size = attr_value(a),
-            "totalAvailable" => self.total_available = attr_value(a),
+            "pageNumber" => self.page_number = attr_value(raw),
+            "pageSize" => self.page_size = attr_value(raw),
+            "totalAvailable" => self.total_available = attr_value(raw),
             _ => {}
         }
     }
 }
 
 impl ReadXml for ApiTokenType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "clientName" => self.client_name = attr_value(a),
-            "id" => self.id = attr_value(a),
-            "scope" => self.scope = attr_value(a),
-            "secret" => self.secret = attr_value(a),
+            "clientName" => self.client_name = attr_value(raw),
+            "id" => self.id = attr_value(raw),
+            "scope" => self.scope = attr_value(raw),
+            "secret" => self.secret = attr_value(raw),
             _ => {}
         }
     }
@@ -492,10 +492,12 @@ impl ReadXml for AssociatedUserLuidListType {
 }
 
 impl ReadXml for AssociatedUserLuidMappingUserLuidPair {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "destinationSiteUserLuid" => self.destination_site_user_luid = attr_value(a),
-            "sourceSiteUserLuid" => self.source_site_user_luid = attr_value(a),
+            "destinationSiteUserLuid" => {
+                self.destination_site_user_luid = attr_value(raw);
+            }
+            "sourceSiteUserLuid" => self.source_site_user_luid = attr_value(raw),
             _ => {}
         }
     }
@@ -518,11 +520,11 @@ impl ReadXml for AssociatedUserLuidMappingType {
 }
 
 impl ReadXml for AuthDetailsType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "authUserId" => self.auth_user_id = attr_value(a),
-            "domainName" => self.domain_name = attr_value(a),
-            "userProvisionLuid" => self.user_provision_luid = attr_value(a),
+            "authUserId" => self.auth_user_id = attr_value(raw),
+            "domainName" => self.domain_name = attr_value(raw),
+            "userProvisionLuid" => self.user_provision_luid = attr_value(raw),
             _ => {}
         }
     }
@@ -545,17 +547,17 @@ impl ReadXml for BackgroundJobListType {
 }
 
 impl ReadXml for BackgroundJobType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "createdAt" => self.created_at = attr_value(a),
-            "endedAt" => self.ended_at = attr_value(a),
-            "id" => self.id = attr_value(a),
-            "jobType" => self.job_type = attr_value(a),
-            "priority" => self.priority = attr_value(a),
-            "startedAt" => self.started_at = attr_value(a),
-            "status" => self.status = attr_value(a),
-            "subtitle" => self.subtitle = attr_value(a),
-            "title" => self.title = attr_value(a),
+            "createdAt" => self.created_at = attr_value(raw),
+            "endedAt" => self.ended_at = attr_value(raw),
+            "id" => self.id = attr_value(raw),
+            "jobType" => self.job_type = attr_value(raw),
+            "priority" => self.priority = attr_value(raw),
+            "startedAt" => self.started_at = attr_value(raw),
+            "status" => self.status = attr_value(raw),
+            "subtitle" => self.subtitle = attr_value(raw),
+            "title" => self.title = attr_value(raw),
             _ => {}
         }
     }
@@ -600,18 +602,20 @@ impl ReadXml for BridgeClientMoveRequestType {
 }
 
 impl ReadXml for BridgeClientType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "assignedToDefaultPool" => self.assigned_to_default_pool = attr_value(a),
-            "id" => self.id = attr_value(a),
-            "lastStatusConnectedTime" => self.last_status_connected_time = attr_value(a),
-            "name" => self.name = attr_value(a),
-            "ownerEmail" => self.owner_email = attr_value(a),
-            "ownerName" => self.owner_name = attr_value(a),
-            "poolId" => self.pool_id = attr_value(a),
-            "status" => self.status = attr_value(a),
-            "unassigned" => self.unassigned = attr_value(a),
-            "version" => self.version = attr_value(a),
+            "assignedToDefaultPool" => self.assigned_to_default_pool = attr_value(raw),
+            "id" => self.id = attr_value(raw),
+            "lastStatusConnectedTime" => {
+                self.last_status_connected_time = attr_value(raw);
+            }
+            "name" => self.name = attr_value(raw),
+            "ownerEmail" => self.owner_email = attr_value(raw),
+            "ownerName" => self.owner_name = attr_value(raw),
+            "poolId" => self.pool_id = attr_value(raw),
+            "status" => self.status = attr_value(raw),
+            "unassigned" => self.unassigned = attr_value(raw),
+            "version" => self.version = attr_value(raw),
             _ => {}
         }
     }
@@ -650,24 +654,24 @@ impl ReadXml for BroadcastViewListType {
 }
 
 impl ReadXml for BroadcastViewSendType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "allowDownloads" => self.allow_downloads = attr_value(a),
-            "showTabs" => self.show_tabs = attr_value(a),
-            "showWatermark" => self.show_watermark = attr_value(a),
-            "viewId" => self.view_id = attr_value(a),
+            "allowDownloads" => self.allow_downloads = attr_value(raw),
+            "showTabs" => self.show_tabs = attr_value(raw),
+            "showWatermark" => self.show_watermark = attr_value(raw),
+            "viewId" => self.view_id = attr_value(raw),
             _ => {}
         }
     }
 }
 
 impl ReadXml for BroadcastViewType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "allowDownloads" => self.allow_downloads = attr_value(a),
-            "showTabs" => self.show_tabs = attr_value(a),
-            "showWatermark" => self.show_watermark = attr_value(a),
-            "url" => self.url = attr_value(a),
+            "allowDownloads" => self.allow_downloads = attr_value(raw),
+            "showTabs" => self.show_tabs = attr_value(raw),
+            "showWatermark" => self.show_watermark = attr_value(raw),
+            "url" => self.url = attr_value(raw),
             _ => {}
         }
     }
@@ -687,26 +691,26 @@ impl ReadXml for BroadcastViewType {
 }
 
 impl ReadXml for CapabilityType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "mode" => self.mode = attr_value(a),
-            "name" => self.name = attr_value(a),
+            "mode" => self.mode = attr_value(raw),
+            "name" => self.name = attr_value(raw),
             _ => {}
         }
     }
 }
 
 impl ReadXml for CollectionType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "createdAt" => self.created_at = attr_value(a),
-            "description" => self.description = attr_value(a),
-            "id" => self.id = attr_value(a),
-            "name" => self.name = attr_value(a),
-            "permissionedItemCount" => self.permissioned_item_count = attr_value(a),
-            "totalItemCount" => self.total_item_count = attr_value(a),
-            "updatedAt" => self.updated_at = attr_value(a),
-            "visibility" => self.visibility = attr_value(a),
+            "createdAt" => self.created_at = attr_value(raw),
+            "description" => self.description = attr_value(raw),
+            "id" => self.id = attr_value(raw),
+            "name" => self.name = attr_value(raw),
+            "permissionedItemCount" => self.permissioned_item_count = attr_value(raw),
+            "totalItemCount" => self.total_item_count = attr_value(raw),
+            "updatedAt" => self.updated_at = attr_value(raw),
+            "visibility" => self.visibility = attr_value(raw),
             _ => {}
         }
     }
@@ -764,26 +768,26 @@ impl ReadXml for ConnectedApplicationProjectListType {
 }
 
 impl ReadXml for ConnectedApplicationSecretType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "createdAt" => self.created_at = attr_value(a),
-            "id" => self.id = attr_value(a),
-            "value" => self.value = attr_value(a),
+            "createdAt" => self.created_at = attr_value(raw),
+            "id" => self.id = attr_value(raw),
+            "value" => self.value = attr_value(raw),
             _ => {}
         }
     }
 }
 
 impl ReadXml for ConnectedApplicationType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "clientId" => self.client_id = attr_value(a),
-            "createdAt" => self.created_at = attr_value(a),
-            "domainSafelist" => self.domain_safelist = attr_value(a),
-            "enabled" => self.enabled = attr_value(a),
-            "name" => self.name = attr_value(a),
-            "projectId" => self.project_id = attr_value(a),
-            "unrestrictedEmbedding" => self.unrestricted_embedding = attr_value(a),
+            "clientId" => self.client_id = attr_value(raw),
+            "createdAt" => self.created_at = attr_value(raw),
+            "domainSafelist" => self.domain_safelist = attr_value(raw),
+            "enabled" => self.enabled = attr_value(raw),
+            "name" => self.name = attr_value(raw),
+            "projectId" => self.project_id = attr_value(raw),
+            "unrestrictedEmbedding" => self.unrestricted_embedding = attr_value(raw),
             _ => {}
         }
     }
@@ -804,12 +808,12 @@ impl ReadXml for ConnectedApplicationType {
 }
 
 impl ReadXml for ConnectionCredentialsType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "embed" => self.embed = attr_value(a),
-            "name" => self.name = attr_value(a),
-            "oAuth" => self.o_auth = attr_value(a),
-            "password" => self.password = attr_value(a),
+            "embed" => self.embed = attr_value(raw),
+            "name" => self.name = attr_value(raw),
+            "oAuth" => self.o_auth = attr_value(raw),
+            "password" => self.password = attr_value(raw),
             _ => {}
         }
     }
@@ -868,24 +872,26 @@ impl ReadXml for ConnectionParamsForAnchorType {
 }
 
 impl ReadXml for ConnectionType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "authenticationType" => self.authentication_type = attr_value(a),
-            "dbClass" => self.db_class = attr_value(a),
-            "embedPassword" => self.embed_password = attr_value(a),
-            "filename" => self.filename = attr_value(a),
-            "googleSheetId" => self.google_sheet_id = attr_value(a),
-            "id" => self.id = attr_value(a),
-            "instanceUrl" => self.instance_url = attr_value(a),
-            "oauthConfigId" => self.oauth_config_id = attr_value(a),
-            "password" => self.password = attr_value(a),
-            "queryTaggingEnabled" => self.query_tagging_enabled = attr_value(a),
-            "scope" => self.scope = attr_value(a),
-            "serverAddress" => self.server_address = attr_value(a),
-            "serverPort" => self.server_port = attr_value(a),
-            "type" => self.type_ = attr_value(a),
-            "useOAuthManagedKeychain" => self.use_o_auth_managed_keychain = attr_value(a),
-            "userName" => self.user_name = attr_value(a),
+            "authenticationType" => self.authentication_type = attr_value(raw),
+            "dbClass" => self.db_class = attr_value(raw),
+            "embedPassword" => self.embed_password = attr_value(raw),
+            "filename" => self.filename = attr_value(raw),
+            "googleSheetId" => self.google_sheet_id = attr_value(raw),
+            "id" => self.id = attr_value(raw),
+            "instanceUrl" => self.instance_url = attr_value(raw),
+            "oauthConfigId" => self.oauth_config_id = attr_value(raw),
+            "password" => self.password = attr_value(raw),
+            "queryTaggingEnabled" => self.query_tagging_enabled = attr_value(raw),
+            "scope" => self.scope = attr_value(raw),
+            "serverAddress" => self.server_address = attr_value(raw),
+            "serverPort" => self.server_port = attr_value(raw),
+            "type" => self.type_ = attr_value(raw),
+            "useOAuthManagedKeychain" => {
+                self.use_o_auth_managed_keychain = attr_value(raw);
+            }
+            "userName" => self.user_name = attr_value(raw),
             _ => {}
         }
     }
@@ -908,9 +914,9 @@ impl ReadXml for ConnectionType {
 }
 
 impl ReadXml for ConnectorListType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "includeAll" => self.include_all = attr_value(a),
+            "includeAll" => self.include_all = attr_value(raw),
             _ => {}
         }
     }
@@ -930,22 +936,22 @@ impl ReadXml for ConnectorListType {
 }
 
 impl ReadXml for ConnectorType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "class" => self.class = attr_value(a),
-            "description" => self.description = attr_value(a),
-            "id" => self.id = attr_value(a),
-            "updatedAt" => self.updated_at = attr_value(a),
-            "version" => self.version = attr_value(a),
+            "class" => self.class = attr_value(raw),
+            "description" => self.description = attr_value(raw),
+            "id" => self.id = attr_value(raw),
+            "updatedAt" => self.updated_at = attr_value(raw),
+            "version" => self.version = attr_value(raw),
             _ => {}
         }
     }
 }
 
 impl ReadXml for ContentActionType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "action" => self.action = attr_value(a),
+            "action" => self.action = attr_value(raw),
             _ => {}
         }
     }
@@ -968,16 +974,16 @@ impl ReadXml for ContentItemListType {
 }
 
 impl ReadXml for ContentItemType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "contentType" => self.content_type = attr_value(a),
-            "createdAt" => self.created_at = attr_value(a),
-            "description" => self.description = attr_value(a),
-            "id" => self.id = attr_value(a),
-            "isReadOnly" => self.is_read_only = attr_value(a),
-            "name" => self.name = attr_value(a),
-            "originalPath" => self.original_path = attr_value(a),
-            "updatedAt" => self.updated_at = attr_value(a),
+            "contentType" => self.content_type = attr_value(raw),
+            "createdAt" => self.created_at = attr_value(raw),
+            "description" => self.description = attr_value(raw),
+            "id" => self.id = attr_value(raw),
+            "isReadOnly" => self.is_read_only = attr_value(raw),
+            "name" => self.name = attr_value(raw),
+            "originalPath" => self.original_path = attr_value(raw),
+            "updatedAt" => self.updated_at = attr_value(raw),
             _ => {}
         }
     }
@@ -1032,33 +1038,33 @@ impl ReadXml for ContentLocationRequestType {
 }
 
 impl ReadXml for ContentTypeAndIdType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "contentType" => self.content_type = attr_value(a),
-            "id" => self.id = attr_value(a),
+            "contentType" => self.content_type = attr_value(raw),
+            "id" => self.id = attr_value(raw),
             _ => {}
         }
     }
 }
 
 impl ReadXml for ContentsCountsType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "datasourceCount" => self.datasource_count = attr_value(a),
-            "projectCount" => self.project_count = attr_value(a),
-            "viewCount" => self.view_count = attr_value(a),
-            "workbookCount" => self.workbook_count = attr_value(a),
+            "datasourceCount" => self.datasource_count = attr_value(raw),
+            "projectCount" => self.project_count = attr_value(raw),
+            "viewCount" => self.view_count = attr_value(raw),
+            "workbookCount" => self.workbook_count = attr_value(raw),
             _ => {}
         }
     }
 }
 
 impl ReadXml for CreateServerScimConfigRequestType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "authentication" => self.authentication = attr_value(a),
-            "authenticationId" => self.authentication_id = attr_value(a),
-            "mode" => self.mode = attr_value(a),
+            "authentication" => self.authentication = attr_value(raw),
+            "authenticationId" => self.authentication_id = attr_value(raw),
+            "mode" => self.mode = attr_value(raw),
             _ => {}
         }
     }
@@ -1082,42 +1088,42 @@ impl ReadXml for CreateServerScimConfigRequestType {
 }
 
 impl ReadXml for CreateServerScimConfigRequestUpdateType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "authentication" => self.authentication = attr_value(a),
-            "authenticationId" => self.authentication_id = attr_value(a),
-            "id" => self.id = attr_value(a),
-            "isEnabled" => self.is_enabled = attr_value(a),
+            "authentication" => self.authentication = attr_value(raw),
+            "authenticationId" => self.authentication_id = attr_value(raw),
+            "id" => self.id = attr_value(raw),
+            "isEnabled" => self.is_enabled = attr_value(raw),
             _ => {}
         }
     }
 }
 
 impl ReadXml for CreateServerScimConfigResponseType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "apiTokenId" => self.api_token_id = attr_value(a),
-            "authentication" => self.authentication = attr_value(a),
-            "authenticationId" => self.authentication_id = attr_value(a),
-            "createdAt" => self.created_at = attr_value(a),
-            "id" => self.id = attr_value(a),
-            "isEnabled" => self.is_enabled = attr_value(a),
-            "mode" => self.mode = attr_value(a),
-            "updatedAt" => self.updated_at = attr_value(a),
+            "apiTokenId" => self.api_token_id = attr_value(raw),
+            "authentication" => self.authentication = attr_value(raw),
+            "authenticationId" => self.authentication_id = attr_value(raw),
+            "createdAt" => self.created_at = attr_value(raw),
+            "id" => self.id = attr_value(raw),
+            "isEnabled" => self.is_enabled = attr_value(raw),
+            "mode" => self.mode = attr_value(raw),
+            "updatedAt" => self.updated_at = attr_value(raw),
             _ => {}
         }
     }
 }
 
 impl ReadXml for CreateServerScimConfigResponseUpdateType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "authentication" => self.authentication = attr_value(a),
-            "authenticationId" => self.authentication_id = attr_value(a),
-            "createdAt" => self.created_at = attr_value(a),
-            "id" => self.id = attr_value(a),
-            "isEnabled" => self.is_enabled = attr_value(a),
-            "updatedAt" => self.updated_at = attr_value(a),
+            "authentication" => self.authentication = attr_value(raw),
+            "authenticationId" => self.authentication_id = attr_value(raw),
+            "createdAt" => self.created_at = attr_value(raw),
+            "id" => self.id = attr_value(raw),
+            "isEnabled" => self.is_enabled = attr_value(raw),
+            "updatedAt" => self.updated_at = attr_value(raw),
             _ => {}
         }
     }
@@ -1147,9 +1153,9 @@ impl ReadXml for CustomViewAsUserDefaultViewResultListType {
 }
 
 impl ReadXml for CustomViewAsUserDefaultViewResultType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "success" => self.success = attr_value(a),
+            "success" => self.success = attr_value(raw),
             _ => {}
         }
     }
@@ -1186,14 +1192,14 @@ impl ReadXml for CustomViewListType {
 }
 
 impl ReadXml for CustomViewType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "createdAt" => self.created_at = attr_value(a),
-            "id" => self.id = attr_value(a),
-            "lastAccessedAt" => self.last_accessed_at = attr_value(a),
-            "name" => self.name = attr_value(a),
-            "shared" => self.shared = attr_value(a),
-            "updatedAt" => self.updated_at = attr_value(a),
+            "createdAt" => self.created_at = attr_value(raw),
+            "id" => self.id = attr_value(raw),
+            "lastAccessedAt" => self.last_accessed_at = attr_value(raw),
+            "name" => self.name = attr_value(raw),
+            "shared" => self.shared = attr_value(raw),
+            "updatedAt" => self.updated_at = attr_value(raw),
             _ => {}
         }
     }
@@ -1215,32 +1221,32 @@ impl ReadXml for CustomViewType {
 }
 
 impl ReadXml for DataAccelerationInfoType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "accelerateNow" => self.accelerate_now = attr_value(a),
-            "accelerationEnabled" => self.acceleration_enabled = attr_value(a),
-            "accelerationStatus" => self.acceleration_status = attr_value(a),
-            "lastUpdatedAt" => self.last_updated_at = attr_value(a),
+            "accelerateNow" => self.accelerate_now = attr_value(raw),
+            "accelerationEnabled" => self.acceleration_enabled = attr_value(raw),
+            "accelerationStatus" => self.acceleration_status = attr_value(raw),
+            "lastUpdatedAt" => self.last_updated_at = attr_value(raw),
             _ => {}
         }
     }
 }
 
 impl ReadXml for DataAlertCreateAlertType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "alertCondition" => self.alert_condition = attr_value(a),
-            "alertThreshold" => self.alert_threshold = attr_value(a),
-            "createdAt" => self.created_at = attr_value(a),
-            "customViewId" => self.custom_view_id = attr_value(a),
-            "device" => self.device = attr_value(a),
-            "frequency" => self.frequency = attr_value(a),
-            "id" => self.id = attr_value(a),
-            "subject" => self.subject = attr_value(a),
-            "updatedAt" => self.updated_at = attr_value(a),
-            "viewId" => self.view_id = attr_value(a),
-            "visibility" => self.visibility = attr_value(a),
-            "worksheetName" => self.worksheet_name = attr_value(a),
+            "alertCondition" => self.alert_condition = attr_value(raw),
+            "alertThreshold" => self.alert_threshold = attr_value(raw),
+            "createdAt" => self.created_at = attr_value(raw),
+            "customViewId" => self.custom_view_id = attr_value(raw),
+            "device" => self.device = attr_value(raw),
+            "frequency" => self.frequency = attr_value(raw),
+            "id" => self.id = attr_value(raw),
+            "subject" => self.subject = attr_value(raw),
+            "updatedAt" => self.updated_at = attr_value(raw),
+            "viewId" => self.view_id = attr_value(raw),
+            "visibility" => self.visibility = attr_value(raw),
+            "worksheetName" => self.worksheet_name = attr_value(raw),
             _ => {}
         }
     }
@@ -1276,18 +1282,18 @@ impl ReadXml for DataAlertListType {
 }
 
 impl ReadXml for DataAlertType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "alertCondition" => self.alert_condition = attr_value(a),
-            "alertThreshold" => self.alert_threshold = attr_value(a),
-            "createdAt" => self.created_at = attr_value(a),
-            "creatorId" => self.creator_id = attr_value(a),
-            "frequency" => self.frequency = attr_value(a),
-            "id" => self.id = attr_value(a),
-            "public" => self.public = attr_value(a),
-            "subject" => self.subject = attr_value(a),
-            "suspended" => self.suspended = attr_value(a),
-            "updatedAt" => self.updated_at = attr_value(a),
+            "alertCondition" => self.alert_condition = attr_value(raw),
+            "alertThreshold" => self.alert_threshold = attr_value(raw),
+            "createdAt" => self.created_at = attr_value(raw),
+            "creatorId" => self.creator_id = attr_value(raw),
+            "frequency" => self.frequency = attr_value(raw),
+            "id" => self.id = attr_value(raw),
+            "public" => self.public = attr_value(raw),
+            "subject" => self.subject = attr_value(raw),
+            "suspended" => self.suspended = attr_value(raw),
+            "updatedAt" => self.updated_at = attr_value(raw),
             _ => {}
         }
     }
@@ -1327,10 +1333,10 @@ impl ReadXml for DataAlertUpdateStatusListType {
 }
 
 impl ReadXml for DataAlertUpdateStatusType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "id" => self.id = attr_value(a),
-            "success" => self.success = attr_value(a),
+            "id" => self.id = attr_value(raw),
+            "success" => self.success = attr_value(raw),
             _ => {}
         }
     }
@@ -1366,20 +1372,20 @@ impl ReadXml for DataAlertsRecipientListType {
 }
 
 impl ReadXml for DataAlertsRecipientType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "id" => self.id = attr_value(a),
-            "lastSent" => self.last_sent = attr_value(a),
-            "name" => self.name = attr_value(a),
+            "id" => self.id = attr_value(raw),
+            "lastSent" => self.last_sent = attr_value(raw),
+            "name" => self.name = attr_value(raw),
             _ => {}
         }
     }
 }
 
 impl ReadXml for DataFreshnessPolicyType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "option" => self.option = attr_value(a),
+            "option" => self.option = attr_value(raw),
             _ => {}
         }
     }
@@ -1420,18 +1426,18 @@ impl ReadXml for DataQualityIndicatorListType {
 }
 
 impl ReadXml for DataQualityIndicatorType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "active" => self.active = attr_value(a),
-            "contentId" => self.content_id = attr_value(a),
-            "contentType" => self.content_type = attr_value(a),
-            "createdAt" => self.created_at = attr_value(a),
-            "elevated" => self.elevated = attr_value(a),
-            "id" => self.id = attr_value(a),
-            "message" => self.message = attr_value(a),
-            "type" => self.type_ = attr_value(a),
-            "updatedAt" => self.updated_at = attr_value(a),
-            "userDisplayName" => self.user_display_name = attr_value(a),
+            "active" => self.active = attr_value(raw),
+            "contentId" => self.content_id = attr_value(raw),
+            "contentType" => self.content_type = attr_value(raw),
+            "createdAt" => self.created_at = attr_value(raw),
+            "elevated" => self.elevated = attr_value(raw),
+            "id" => self.id = attr_value(raw),
+            "message" => self.message = attr_value(raw),
+            "type" => self.type_ = attr_value(raw),
+            "updatedAt" => self.updated_at = attr_value(raw),
+            "userDisplayName" => self.user_display_name = attr_value(raw),
             _ => {}
         }
     }
@@ -1470,20 +1476,20 @@ impl ReadXml for DataQualityTriggerListType {
 }
 
 impl ReadXml for DataQualityTriggerType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "active" => self.active = attr_value(a),
-            "contentId" => self.content_id = attr_value(a),
-            "contentType" => self.content_type = attr_value(a),
-            "createdAt" => self.created_at = attr_value(a),
-            "id" => self.id = attr_value(a),
-            "message" => self.message = attr_value(a),
-            "severe" => self.severe = attr_value(a),
-            "siteId" => self.site_id = attr_value(a),
-            "type" => self.type_ = attr_value(a),
-            "updatedAt" => self.updated_at = attr_value(a),
-            "userDisplayName" => self.user_display_name = attr_value(a),
-            "userId" => self.user_id = attr_value(a),
+            "active" => self.active = attr_value(raw),
+            "contentId" => self.content_id = attr_value(raw),
+            "contentType" => self.content_type = attr_value(raw),
+            "createdAt" => self.created_at = attr_value(raw),
+            "id" => self.id = attr_value(raw),
+            "message" => self.message = attr_value(raw),
+            "severe" => self.severe = attr_value(raw),
+            "siteId" => self.site_id = attr_value(raw),
+            "type" => self.type_ = attr_value(raw),
+            "updatedAt" => self.updated_at = attr_value(raw),
+            "userDisplayName" => self.user_display_name = attr_value(raw),
+            "userId" => self.user_id = attr_value(raw),
             _ => {}
         }
     }
@@ -1508,18 +1514,18 @@ impl ReadXml for DataQualityWarningListType {
 }
 
 impl ReadXml for DataQualityWarningType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "contentId" => self.content_id = attr_value(a),
-            "contentType" => self.content_type = attr_value(a),
-            "createdAt" => self.created_at = attr_value(a),
-            "id" => self.id = attr_value(a),
-            "isActive" => self.is_active = attr_value(a),
-            "isSevere" => self.is_severe = attr_value(a),
-            "message" => self.message = attr_value(a),
-            "type" => self.type_ = attr_value(a),
-            "updatedAt" => self.updated_at = attr_value(a),
-            "userDisplayName" => self.user_display_name = attr_value(a),
+            "contentId" => self.content_id = attr_value(raw),
+            "contentType" => self.content_type = attr_value(raw),
+            "createdAt" => self.created_at = attr_value(raw),
+            "id" => self.id = attr_value(raw),
+            "isActive" => self.is_active = attr_value(raw),
+            "isSevere" => self.is_severe = attr_value(raw),
+            "message" => self.message = attr_value(raw),
+            "type" => self.type_ = attr_value(raw),
+            "updatedAt" => self.updated_at = attr_value(raw),
+            "userDisplayName" => self.user_display_name = attr_value(raw),
             _ => {}
         }
     }
@@ -1540,9 +1546,9 @@ impl ReadXml for DataQualityWarningType {
 }
 
 impl ReadXml for DataSourceListType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "includeAll" => self.include_all = attr_value(a),
+            "includeAll" => self.include_all = attr_value(raw),
             _ => {}
         }
     }
@@ -1562,32 +1568,32 @@ impl ReadXml for DataSourceListType {
 }
 
 impl ReadXml for DataSourceType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "certificationNote" => self.certification_note = attr_value(a),
-            "connectedWorkbooksCount" => self.connected_workbooks_count = attr_value(a),
-            "contentUrl" => self.content_url = attr_value(a),
-            "createdAt" => self.created_at = attr_value(a),
-            "databaseName" => self.database_name = attr_value(a),
-            "description" => self.description = attr_value(a),
-            "encryptExtracts" => self.encrypt_extracts = attr_value(a),
-            "favoritesTotal" => self.favorites_total = attr_value(a),
-            "hasAlert" => self.has_alert = attr_value(a),
-            "hasExtracts" => self.has_extracts = attr_value(a),
+            "certificationNote" => self.certification_note = attr_value(raw),
+            "connectedWorkbooksCount" => self.connected_workbooks_count = attr_value(raw),
+            "contentUrl" => self.content_url = attr_value(raw),
+            "createdAt" => self.created_at = attr_value(raw),
+            "databaseName" => self.database_name = attr_value(raw),
+            "description" => self.description = attr_value(raw),
+            "encryptExtracts" => self.encrypt_extracts = attr_value(raw),
+            "favoritesTotal" => self.favorites_total = attr_value(raw),
+            "hasAlert" => self.has_alert = attr_value(raw),
+            "hasExtracts" => self.has_extracts = attr_value(raw),
             "hasSemanticLayerConnection" => {
-                self.has_semantic_layer_connection = attr_value(a);
+                self.has_semantic_layer_connection = attr_value(raw);
             }
-            "id" => self.id = attr_value(a),
-            "isCertified" => self.is_certified = attr_value(a),
-            "isPublished" => self.is_published = attr_value(a),
-            "name" => self.name = attr_value(a),
-            "parentType" => self.parent_type = attr_value(a),
-            "serverName" => self.server_name = attr_value(a),
-            "size" => self.size = attr_value(a),
-            "type" => self.type_ = attr_value(a),
-            "updatedAt" => self.updated_at = attr_value(a),
-            "useRemoteQueryAgent" => self.use_remote_query_agent = attr_value(a),
-            "webpageUrl" => self.webpage_url = attr_value(a),
+            "id" => self.id = attr_value(raw),
+            "isCertified" => self.is_certified = attr_value(raw),
+            "isPublished" => self.is_published = attr_value(raw),
+            "name" => self.name = attr_value(raw),
+            "parentType" => self.parent_type = attr_value(raw),
+            "serverName" => self.server_name = attr_value(raw),
+            "size" => self.size = attr_value(raw),
+            "type" => self.type_ = attr_value(raw),
+            "updatedAt" => self.updated_at = attr_value(raw),
+            "useRemoteQueryAgent" => self.use_remote_query_agent = attr_value(raw),
+            "webpageUrl" => self.webpage_url = attr_value(raw),
             _ => {}
         }
     }
@@ -1679,11 +1685,11 @@ impl ReadXml for DataUpdateConstConditionType {
 }
 
 impl ReadXml for DatabaseAnchorRequestType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "datasourceFormattedName" => self.datasource_formatted_name = attr_value(a),
-            "datasourceName" => self.datasource_name = attr_value(a),
-            "isArchived" => self.is_archived = attr_value(a),
+            "datasourceFormattedName" => self.datasource_formatted_name = attr_value(raw),
+            "datasourceName" => self.datasource_name = attr_value(raw),
+            "isArchived" => self.is_archived = attr_value(raw),
             _ => {}
         }
     }
@@ -1719,10 +1725,10 @@ impl ReadXml for DatabaseAnchorResponseListType {
 }
 
 impl ReadXml for DatabaseAnchorResponseType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "connectionName" => self.connection_name = attr_value(a),
-            "id" => self.id = attr_value(a),
+            "connectionName" => self.connection_name = attr_value(raw),
+            "id" => self.id = attr_value(raw),
             _ => {}
         }
     }
@@ -1742,26 +1748,26 @@ impl ReadXml for DatabaseAnchorResponseType {
 }
 
 impl ReadXml for DatabaseType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "certificationNote" => self.certification_note = attr_value(a),
-            "connectionType" => self.connection_type = attr_value(a),
-            "connectorUrl" => self.connector_url = attr_value(a),
-            "contentPermissions" => self.content_permissions = attr_value(a),
-            "description" => self.description = attr_value(a),
-            "fileExtension" => self.file_extension = attr_value(a),
-            "fileId" => self.file_id = attr_value(a),
-            "filePath" => self.file_path = attr_value(a),
-            "hostName" => self.host_name = attr_value(a),
-            "id" => self.id = attr_value(a),
-            "isCertified" => self.is_certified = attr_value(a),
-            "isEmbedded" => self.is_embedded = attr_value(a),
-            "mimeType" => self.mime_type = attr_value(a),
-            "name" => self.name = attr_value(a),
-            "port" => self.port = attr_value(a),
-            "provider" => self.provider = attr_value(a),
-            "requestUrl" => self.request_url = attr_value(a),
-            "type" => self.type_ = attr_value(a),
+            "certificationNote" => self.certification_note = attr_value(raw),
+            "connectionType" => self.connection_type = attr_value(raw),
+            "connectorUrl" => self.connector_url = attr_value(raw),
+            "contentPermissions" => self.content_permissions = attr_value(raw),
+            "description" => self.description = attr_value(raw),
+            "fileExtension" => self.file_extension = attr_value(raw),
+            "fileId" => self.file_id = attr_value(raw),
+            "filePath" => self.file_path = attr_value(raw),
+            "hostName" => self.host_name = attr_value(raw),
+            "id" => self.id = attr_value(raw),
+            "isCertified" => self.is_certified = attr_value(raw),
+            "isEmbedded" => self.is_embedded = attr_value(raw),
+            "mimeType" => self.mime_type = attr_value(raw),
+            "name" => self.name = attr_value(raw),
+            "port" => self.port = attr_value(raw),
+            "provider" => self.provider = attr_value(raw),
+            "requestUrl" => self.request_url = attr_value(raw),
+            "type" => self.type_ = attr_value(raw),
             _ => {}
         }
     }
@@ -1801,10 +1807,10 @@ impl ReadXml for DegradationListType {
 }
 
 impl ReadXml for DegradationType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "name" => self.name = attr_value(a),
-            "severity" => self.severity = attr_value(a),
+            "name" => self.name = attr_value(raw),
+            "severity" => self.severity = attr_value(raw),
             _ => {}
         }
     }
@@ -1827,34 +1833,34 @@ impl ReadXml for DomainDirectiveListType {
 }
 
 impl ReadXml for DomainDirectiveType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "id" => self.id = attr_value(a),
-            "name" => self.name = attr_value(a),
-            "shortName" => self.short_name = attr_value(a),
+            "id" => self.id = attr_value(raw),
+            "name" => self.name = attr_value(raw),
+            "shortName" => self.short_name = attr_value(raw),
             _ => {}
         }
     }
 }
 
 impl ReadXml for EdgePoolDomainRequestType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "existingDomainName" => self.existing_domain_name = attr_value(a),
-            "isBlocked" => self.is_blocked = attr_value(a),
-            "newDomainName" => self.new_domain_name = attr_value(a),
-            "newPoolLuid" => self.new_pool_luid = attr_value(a),
+            "existingDomainName" => self.existing_domain_name = attr_value(raw),
+            "isBlocked" => self.is_blocked = attr_value(raw),
+            "newDomainName" => self.new_domain_name = attr_value(raw),
+            "newPoolLuid" => self.new_pool_luid = attr_value(raw),
             _ => {}
         }
     }
 }
 
 impl ReadXml for EdgePoolDomainType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "name" => self.name = attr_value(a),
-            "poolId" => self.pool_id = attr_value(a),
-            "status" => self.status = attr_value(a),
+            "name" => self.name = attr_value(raw),
+            "poolId" => self.pool_id = attr_value(raw),
+            "status" => self.status = attr_value(raw),
             _ => {}
         }
     }
@@ -1926,20 +1932,20 @@ impl ReadXml for EdgePoolResponseTypeList {
 }
 
 impl ReadXml for EdgePoolType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "id" => self.id = attr_value(a),
-            "name" => self.name = attr_value(a),
+            "id" => self.id = attr_value(raw),
+            "name" => self.name = attr_value(raw),
             _ => {}
         }
     }
 }
 
 impl ReadXml for EmbeddingSettingsType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "allowList" => self.allow_list = attr_value(a),
-            "unrestrictedEmbedding" => self.unrestricted_embedding = attr_value(a),
+            "allowList" => self.allow_list = attr_value(raw),
+            "unrestrictedEmbedding" => self.unrestricted_embedding = attr_value(raw),
             _ => {}
         }
     }
@@ -1966,9 +1972,9 @@ impl ReadXml for EncryptedKeychainListType {
 }
 
 impl ReadXml for ErrorType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "code" => self.code = attr_value(a),
+            "code" => self.code = attr_value(raw),
             _ => {}
         }
     }
@@ -1990,9 +1996,9 @@ impl ReadXml for ErrorType {
 }
 
 impl ReadXml for ExplanationType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "type" => self.type_ = attr_value(a),
+            "type" => self.type_ = attr_value(raw),
             _ => {}
         }
     }
@@ -2012,9 +2018,9 @@ impl ReadXml for ExplanationType {
 }
 
 impl ReadXml for ExtensionUrlStatusType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "status" => self.status = attr_value(a),
+            "status" => self.status = attr_value(raw),
             _ => {}
         }
     }
@@ -2114,14 +2120,14 @@ impl ReadXml for ExternalAuthorizationServerListType {
 }
 
 impl ReadXml for ExternalAuthorizationServerType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "createdAt" => self.created_at = attr_value(a),
-            "enabled" => self.enabled = attr_value(a),
-            "id" => self.id = attr_value(a),
-            "issuerUrl" => self.issuer_url = attr_value(a),
-            "jwksUri" => self.jwks_uri = attr_value(a),
-            "name" => self.name = attr_value(a),
+            "createdAt" => self.created_at = attr_value(raw),
+            "enabled" => self.enabled = attr_value(raw),
+            "id" => self.id = attr_value(raw),
+            "issuerUrl" => self.issuer_url = attr_value(raw),
+            "jwksUri" => self.jwks_uri = attr_value(raw),
+            "name" => self.name = attr_value(raw),
             _ => {}
         }
     }
@@ -2183,11 +2189,11 @@ impl ReadXml for ExtractRefreshJobType {
 }
 
 impl ReadXml for ExtractType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "id" => self.id = attr_value(a),
-            "priority" => self.priority = attr_value(a),
-            "type" => self.type_ = attr_value(a),
+            "id" => self.id = attr_value(raw),
+            "priority" => self.priority = attr_value(raw),
+            "type" => self.type_ = attr_value(raw),
             _ => {}
         }
     }
@@ -2240,25 +2246,25 @@ impl ReadXml for FavoriteOrderingListType {
 }
 
 impl ReadXml for FavoriteOrderingType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "favoriteId" => self.favorite_id = attr_value(a),
-            "favoriteIdMoveAfter" => self.favorite_id_move_after = attr_value(a),
-            "favoriteType" => self.favorite_type = attr_value(a),
-            "favoriteTypeMoveAfter" => self.favorite_type_move_after = attr_value(a),
+            "favoriteId" => self.favorite_id = attr_value(raw),
+            "favoriteIdMoveAfter" => self.favorite_id_move_after = attr_value(raw),
+            "favoriteType" => self.favorite_type = attr_value(raw),
+            "favoriteTypeMoveAfter" => self.favorite_type_move_after = attr_value(raw),
             _ => {}
         }
     }
 }
 
 impl ReadXml for FavoriteType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "addedAt" => self.added_at = attr_value(a),
-            "label" => self.label = attr_value(a),
-            "parentProjectName" => self.parent_project_name = attr_value(a),
-            "position" => self.position = attr_value(a),
-            "targetOwnerName" => self.target_owner_name = attr_value(a),
+            "addedAt" => self.added_at = attr_value(raw),
+            "label" => self.label = attr_value(raw),
+            "parentProjectName" => self.parent_project_name = attr_value(raw),
+            "position" => self.position = attr_value(raw),
+            "targetOwnerName" => self.target_owner_name = attr_value(raw),
             _ => {}
         }
     }
@@ -2284,11 +2290,11 @@ impl ReadXml for FavoriteType {
 }
 
 impl ReadXml for FileUploadType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "fileSize" => self.file_size = attr_value(a),
-            "maxFileChunkCount" => self.max_file_chunk_count = attr_value(a),
-            "uploadSessionId" => self.upload_session_id = attr_value(a),
+            "fileSize" => self.file_size = attr_value(raw),
+            "maxFileChunkCount" => self.max_file_chunk_count = attr_value(raw),
+            "uploadSessionId" => self.upload_session_id = attr_value(raw),
             _ => {}
         }
     }
@@ -2327,41 +2333,41 @@ impl ReadXml for FlowOutputStepListType {
 }
 
 impl ReadXml for FlowOutputStepType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "id" => self.id = attr_value(a),
-            "name" => self.name = attr_value(a),
+            "id" => self.id = attr_value(raw),
+            "name" => self.name = attr_value(raw),
             _ => {}
         }
     }
 }
 
 impl ReadXml for FlowParameterAnyDomainType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "domainType" => self.domain_type = attr_value(a),
+            "domainType" => self.domain_type = attr_value(raw),
             _ => {}
         }
     }
 }
 
 impl ReadXml for FlowParameterBinaryDomainType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "domainType" => self.domain_type = attr_value(a),
+            "domainType" => self.domain_type = attr_value(raw),
             _ => {}
         }
     }
 }
 
 impl ReadXml for FlowParameterDomainType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "domainType" => self.domain_type = attr_value(a),
-            "dateValueIncrement" => self.date_value_increment = attr_value(a),
-            "maxValue" => self.max_value = attr_value(a),
-            "minValue" => self.min_value = attr_value(a),
-            "stepSize" => self.step_size = attr_value(a),
+            "domainType" => self.domain_type = attr_value(raw),
+            "dateValueIncrement" => self.date_value_increment = attr_value(raw),
+            "maxValue" => self.max_value = attr_value(raw),
+            "minValue" => self.min_value = attr_value(raw),
+            "stepSize" => self.step_size = attr_value(raw),
             _ => {}
         }
     }
@@ -2381,9 +2387,9 @@ impl ReadXml for FlowParameterDomainType {
 }
 
 impl ReadXml for FlowParameterListDomainType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "domainType" => self.domain_type = attr_value(a),
+            "domainType" => self.domain_type = attr_value(raw),
             _ => {}
         }
     }
@@ -2439,13 +2445,13 @@ impl ReadXml for FlowParameterListValueListType {
 }
 
 impl ReadXml for FlowParameterRangeDomainType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "domainType" => self.domain_type = attr_value(a),
-            "dateValueIncrement" => self.date_value_increment = attr_value(a),
-            "maxValue" => self.max_value = attr_value(a),
-            "minValue" => self.min_value = attr_value(a),
-            "stepSize" => self.step_size = attr_value(a),
+            "domainType" => self.domain_type = attr_value(raw),
+            "dateValueIncrement" => self.date_value_increment = attr_value(raw),
+            "maxValue" => self.max_value = attr_value(raw),
+            "minValue" => self.min_value = attr_value(raw),
+            "stepSize" => self.step_size = attr_value(raw),
             _ => {}
         }
     }
@@ -2468,45 +2474,45 @@ impl ReadXml for FlowParameterRunListType {
 }
 
 impl ReadXml for FlowParameterRunType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "description" => self.description = attr_value(a),
-            "name" => self.name = attr_value(a),
-            "overrideValue" => self.override_value = attr_value(a),
-            "parameterId" => self.parameter_id = attr_value(a),
+            "description" => self.description = attr_value(raw),
+            "name" => self.name = attr_value(raw),
+            "overrideValue" => self.override_value = attr_value(raw),
+            "parameterId" => self.parameter_id = attr_value(raw),
             _ => {}
         }
     }
 }
 
 impl ReadXml for FlowParameterSpecType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "overrideValue" => self.override_value = attr_value(a),
-            "parameterId" => self.parameter_id = attr_value(a),
+            "overrideValue" => self.override_value = attr_value(raw),
+            "parameterId" => self.parameter_id = attr_value(raw),
             _ => {}
         }
     }
 }
 
 impl ReadXml for FlowParameterSystemDomainType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "domainType" => self.domain_type = attr_value(a),
+            "domainType" => self.domain_type = attr_value(raw),
             _ => {}
         }
     }
 }
 
 impl ReadXml for FlowParameterType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "description" => self.description = attr_value(a),
-            "id" => self.id = attr_value(a),
-            "isRequired" => self.is_required = attr_value(a),
-            "name" => self.name = attr_value(a),
-            "type" => self.type_ = attr_value(a),
-            "value" => self.value = attr_value(a),
+            "description" => self.description = attr_value(raw),
+            "id" => self.id = attr_value(raw),
+            "isRequired" => self.is_required = attr_value(raw),
+            "name" => self.name = attr_value(raw),
+            "type" => self.type_ = attr_value(raw),
+            "value" => self.value = attr_value(raw),
             _ => {}
         }
     }
@@ -2576,10 +2582,10 @@ impl ReadXml for FlowRunSpecFlowParameterSpecs {
 }
 
 impl ReadXml for FlowRunSpecType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "flowId" => self.flow_id = attr_value(a),
-            "runMode" => self.run_mode = attr_value(a),
+            "flowId" => self.flow_id = attr_value(raw),
+            "runMode" => self.run_mode = attr_value(raw),
             _ => {}
         }
     }
@@ -2602,15 +2608,15 @@ impl ReadXml for FlowRunSpecType {
 }
 
 impl ReadXml for FlowRunType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "backgroundJobId" => self.background_job_id = attr_value(a),
-            "completedAt" => self.completed_at = attr_value(a),
-            "flowId" => self.flow_id = attr_value(a),
-            "id" => self.id = attr_value(a),
-            "progress" => self.progress = attr_value(a),
-            "startedAt" => self.started_at = attr_value(a),
-            "status" => self.status = attr_value(a),
+            "backgroundJobId" => self.background_job_id = attr_value(raw),
+            "completedAt" => self.completed_at = attr_value(raw),
+            "flowId" => self.flow_id = attr_value(raw),
+            "id" => self.id = attr_value(raw),
+            "progress" => self.progress = attr_value(raw),
+            "startedAt" => self.started_at = attr_value(raw),
+            "status" => self.status = attr_value(raw),
             _ => {}
         }
     }
@@ -2630,15 +2636,15 @@ impl ReadXml for FlowRunType {
 }
 
 impl ReadXml for FlowType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "createdAt" => self.created_at = attr_value(a),
-            "description" => self.description = attr_value(a),
-            "fileType" => self.file_type = attr_value(a),
-            "id" => self.id = attr_value(a),
-            "name" => self.name = attr_value(a),
-            "updatedAt" => self.updated_at = attr_value(a),
-            "webpageUrl" => self.webpage_url = attr_value(a),
+            "createdAt" => self.created_at = attr_value(raw),
+            "description" => self.description = attr_value(raw),
+            "fileType" => self.file_type = attr_value(raw),
+            "id" => self.id = attr_value(raw),
+            "name" => self.name = attr_value(raw),
+            "updatedAt" => self.updated_at = attr_value(raw),
+            "webpageUrl" => self.webpage_url = attr_value(raw),
             _ => {}
         }
     }
@@ -2662,9 +2668,9 @@ impl ReadXml for FlowType {
 }
 
 impl ReadXml for FlowWarningsListContainerType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "runMode" => self.run_mode = attr_value(a),
+            "runMode" => self.run_mode = attr_value(raw),
             _ => {}
         }
     }
@@ -2703,10 +2709,10 @@ impl ReadXml for FrequencyDetailsIntervals {
 }
 
 impl ReadXml for FrequencyDetailsType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "end" => self.end = attr_value(a),
-            "start" => self.start = attr_value(a),
+            "end" => self.end = attr_value(raw),
+            "start" => self.start = attr_value(raw),
             _ => {}
         }
     }
@@ -2742,11 +2748,11 @@ impl ReadXml for FreshAtScheduleIntervals {
 }
 
 impl ReadXml for FreshAtScheduleType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "frequency" => self.frequency = attr_value(a),
-            "time" => self.time = attr_value(a),
-            "timezone" => self.timezone = attr_value(a),
+            "frequency" => self.frequency = attr_value(raw),
+            "time" => self.time = attr_value(raw),
+            "timezone" => self.timezone = attr_value(raw),
             _ => {}
         }
     }
@@ -2766,22 +2772,22 @@ impl ReadXml for FreshAtScheduleType {
 }
 
 impl ReadXml for FreshEveryScheduleType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "frequency" => self.frequency = attr_value(a),
-            "value" => self.value = attr_value(a),
+            "frequency" => self.frequency = attr_value(raw),
+            "value" => self.value = attr_value(raw),
             _ => {}
         }
     }
 }
 
 impl ReadXml for GenerativeAiRegistrationType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "domain" => self.domain = attr_value(a),
-            "orgid" => self.orgid = attr_value(a),
-            "registered" => self.registered = attr_value(a),
-            "username" => self.username = attr_value(a),
+            "domain" => self.domain = attr_value(raw),
+            "orgid" => self.orgid = attr_value(raw),
+            "registered" => self.registered = attr_value(raw),
+            "username" => self.username = attr_value(raw),
             _ => {}
         }
     }
@@ -2839,11 +2845,11 @@ impl ReadXml for GroupInfoListType {
 }
 
 impl ReadXml for GroupInfoType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "id" => self.id = attr_value(a),
-            "minimumSiteRole" => self.minimum_site_role = attr_value(a),
-            "name" => self.name = attr_value(a),
+            "id" => self.id = attr_value(raw),
+            "minimumSiteRole" => self.minimum_site_role = attr_value(raw),
+            "name" => self.name = attr_value(raw),
             _ => {}
         }
     }
@@ -2882,12 +2888,12 @@ impl ReadXml for GroupSetListType {
 }
 
 impl ReadXml for GroupSetType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "groupCount" => self.group_count = attr_value(a),
-            "id" => self.id = attr_value(a),
-            "localId" => self.local_id = attr_value(a),
-            "name" => self.name = attr_value(a),
+            "groupCount" => self.group_count = attr_value(raw),
+            "id" => self.id = attr_value(raw),
+            "localId" => self.local_id = attr_value(raw),
+            "name" => self.name = attr_value(raw),
             _ => {}
         }
     }
@@ -2907,13 +2913,13 @@ impl ReadXml for GroupSetType {
 }
 
 impl ReadXml for GroupType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "externalUserEnabled" => self.external_user_enabled = attr_value(a),
-            "id" => self.id = attr_value(a),
-            "minimumSiteRole" => self.minimum_site_role = attr_value(a),
-            "name" => self.name = attr_value(a),
-            "userCount" => self.user_count = attr_value(a),
+            "externalUserEnabled" => self.external_user_enabled = attr_value(raw),
+            "id" => self.id = attr_value(raw),
+            "minimumSiteRole" => self.minimum_site_role = attr_value(raw),
+            "name" => self.name = attr_value(raw),
+            "userCount" => self.user_count = attr_value(raw),
             _ => {}
         }
     }
@@ -2934,41 +2940,41 @@ impl ReadXml for GroupType {
 }
 
 impl ReadXml for ImportDirectiveType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "domainName" => self.domain_name = attr_value(a),
-            "grantLicenseMode" => self.grant_license_mode = attr_value(a),
-            "siteRole" => self.site_role = attr_value(a),
-            "source" => self.source = attr_value(a),
+            "domainName" => self.domain_name = attr_value(raw),
+            "grantLicenseMode" => self.grant_license_mode = attr_value(raw),
+            "siteRole" => self.site_role = attr_value(raw),
+            "source" => self.source = attr_value(raw),
             _ => {}
         }
     }
 }
 
 impl ReadXml for IntervalType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "hours" => self.hours = attr_value(a),
-            "minutes" => self.minutes = attr_value(a),
-            "monthDay" => self.month_day = attr_value(a),
-            "weekDay" => self.week_day = attr_value(a),
+            "hours" => self.hours = attr_value(raw),
+            "minutes" => self.minutes = attr_value(raw),
+            "monthDay" => self.month_day = attr_value(raw),
+            "weekDay" => self.week_day = attr_value(raw),
             _ => {}
         }
     }
 }
 
 impl ReadXml for JobType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "completedAt" => self.completed_at = attr_value(a),
-            "createdAt" => self.created_at = attr_value(a),
-            "finishCode" => self.finish_code = attr_value(a),
-            "id" => self.id = attr_value(a),
-            "mode" => self.mode = attr_value(a),
-            "progress" => self.progress = attr_value(a),
-            "startedAt" => self.started_at = attr_value(a),
-            "type" => self.type_ = attr_value(a),
-            "updatedAt" => self.updated_at = attr_value(a),
+            "completedAt" => self.completed_at = attr_value(raw),
+            "createdAt" => self.created_at = attr_value(raw),
+            "finishCode" => self.finish_code = attr_value(raw),
+            "id" => self.id = attr_value(raw),
+            "mode" => self.mode = attr_value(raw),
+            "progress" => self.progress = attr_value(raw),
+            "startedAt" => self.started_at = attr_value(raw),
+            "type" => self.type_ = attr_value(raw),
+            "updatedAt" => self.updated_at = attr_value(raw),
             _ => {}
         }
     }
@@ -3018,10 +3024,10 @@ impl ReadXml for LabelCategoryListType {
 }
 
 impl ReadXml for LabelCategoryType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "description" => self.description = attr_value(a),
-            "name" => self.name = attr_value(a),
+            "description" => self.description = attr_value(raw),
+            "name" => self.name = attr_value(raw),
             _ => {}
         }
     }
@@ -3044,19 +3050,19 @@ impl ReadXml for LabelListType {
 }
 
 impl ReadXml for LabelType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "active" => self.active = attr_value(a),
-            "category" => self.category = attr_value(a),
-            "contentId" => self.content_id = attr_value(a),
-            "contentType" => self.content_type = attr_value(a),
-            "createdAt" => self.created_at = attr_value(a),
-            "elevated" => self.elevated = attr_value(a),
-            "id" => self.id = attr_value(a),
-            "message" => self.message = attr_value(a),
-            "updatedAt" => self.updated_at = attr_value(a),
-            "userDisplayName" => self.user_display_name = attr_value(a),
-            "value" => self.value = attr_value(a),
+            "active" => self.active = attr_value(raw),
+            "category" => self.category = attr_value(raw),
+            "contentId" => self.content_id = attr_value(raw),
+            "contentType" => self.content_type = attr_value(raw),
+            "createdAt" => self.created_at = attr_value(raw),
+            "elevated" => self.elevated = attr_value(raw),
+            "id" => self.id = attr_value(raw),
+            "message" => self.message = attr_value(raw),
+            "updatedAt" => self.updated_at = attr_value(raw),
+            "userDisplayName" => self.user_display_name = attr_value(raw),
+            "value" => self.value = attr_value(raw),
             _ => {}
         }
     }
@@ -3093,14 +3099,14 @@ impl ReadXml for LabelValueListType {
 }
 
 impl ReadXml for LabelValueType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "builtIn" => self.built_in = attr_value(a),
-            "category" => self.category = attr_value(a),
-            "description" => self.description = attr_value(a),
-            "elevatedDefault" => self.elevated_default = attr_value(a),
-            "internal" => self.internal = attr_value(a),
-            "name" => self.name = attr_value(a),
+            "builtIn" => self.built_in = attr_value(raw),
+            "category" => self.category = attr_value(raw),
+            "description" => self.description = attr_value(raw),
+            "elevatedDefault" => self.elevated_default = attr_value(raw),
+            "internal" => self.internal = attr_value(raw),
+            "name" => self.name = attr_value(raw),
             _ => {}
         }
     }
@@ -3120,10 +3126,10 @@ impl ReadXml for LabelValueType {
 }
 
 impl ReadXml for LensType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "id" => self.id = attr_value(a),
-            "name" => self.name = attr_value(a),
+            "id" => self.id = attr_value(raw),
+            "name" => self.name = attr_value(raw),
             _ => {}
         }
     }
@@ -3143,47 +3149,47 @@ impl ReadXml for LensType {
 }
 
 impl ReadXml for LinkSiteMigrationType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "siteMigrationJobId" => self.site_migration_job_id = attr_value(a),
-            "tenantId" => self.tenant_id = attr_value(a),
+            "siteMigrationJobId" => self.site_migration_job_id = attr_value(raw),
+            "tenantId" => self.tenant_id = attr_value(raw),
             _ => {}
         }
     }
 }
 
 impl ReadXml for LinkUserExecutionContextType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "contentUrl" => self.content_url = attr_value(a),
-            "operationType" => self.operation_type = attr_value(a),
-            "siteId" => self.site_id = attr_value(a),
-            "siteName" => self.site_name = attr_value(a),
-            "tenantId" => self.tenant_id = attr_value(a),
-            "userId" => self.user_id = attr_value(a),
-            "userName" => self.user_name = attr_value(a),
-            "userSyncId" => self.user_sync_id = attr_value(a),
+            "contentUrl" => self.content_url = attr_value(raw),
+            "operationType" => self.operation_type = attr_value(raw),
+            "siteId" => self.site_id = attr_value(raw),
+            "siteName" => self.site_name = attr_value(raw),
+            "tenantId" => self.tenant_id = attr_value(raw),
+            "userId" => self.user_id = attr_value(raw),
+            "userName" => self.user_name = attr_value(raw),
+            "userSyncId" => self.user_sync_id = attr_value(raw),
             _ => {}
         }
     }
 }
 
 impl ReadXml for LinkUserOperationResultType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "resultCodes" => self.result_codes = attr_value(a),
-            "userId" => self.user_id = attr_value(a),
-            "userLuid" => self.user_luid = attr_value(a),
+            "resultCodes" => self.result_codes = attr_value(raw),
+            "userId" => self.user_id = attr_value(raw),
+            "userLuid" => self.user_luid = attr_value(raw),
             _ => {}
         }
     }
 }
 
 impl ReadXml for LinkUserPayloadType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "sourceLinkUserId" => self.source_link_user_id = attr_value(a),
-            "sourceTenantId" => self.source_tenant_id = attr_value(a),
+            "sourceLinkUserId" => self.source_link_user_id = attr_value(raw),
+            "sourceTenantId" => self.source_tenant_id = attr_value(raw),
             _ => {}
         }
     }
@@ -3204,13 +3210,13 @@ impl ReadXml for LinkUserPayloadType {
 }
 
 impl ReadXml for LinkUserSiteRoleType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "idp" => self.idp = attr_value(a),
-            "idpConfigurationId" => self.idp_configuration_id = attr_value(a),
-            "siteId" => self.site_id = attr_value(a),
-            "siteRole" => self.site_role = attr_value(a),
-            "userManagementVersion" => self.user_management_version = attr_value(a),
+            "idp" => self.idp = attr_value(raw),
+            "idpConfigurationId" => self.idp_configuration_id = attr_value(raw),
+            "siteId" => self.site_id = attr_value(raw),
+            "siteRole" => self.site_role = attr_value(raw),
+            "userManagementVersion" => self.user_management_version = attr_value(raw),
             _ => {}
         }
     }
@@ -3230,24 +3236,24 @@ impl ReadXml for LinkUserSiteRoleType {
 }
 
 impl ReadXml for LinkUserType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "email" => self.email = attr_value(a),
-            "userManagementVersion" => self.user_management_version = attr_value(a),
+            "email" => self.email = attr_value(raw),
+            "userManagementVersion" => self.user_management_version = attr_value(raw),
             _ => {}
         }
     }
 }
 
 impl ReadXml for LinkedTaskJobType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "createdAt" => self.created_at = attr_value(a),
-            "endedAt" => self.ended_at = attr_value(a),
-            "id" => self.id = attr_value(a),
-            "linkedTaskId" => self.linked_task_id = attr_value(a),
-            "startedAt" => self.started_at = attr_value(a),
-            "status" => self.status = attr_value(a),
+            "createdAt" => self.created_at = attr_value(raw),
+            "endedAt" => self.ended_at = attr_value(raw),
+            "id" => self.id = attr_value(raw),
+            "linkedTaskId" => self.linked_task_id = attr_value(raw),
+            "startedAt" => self.started_at = attr_value(raw),
+            "status" => self.status = attr_value(raw),
             _ => {}
         }
     }
@@ -3286,12 +3292,12 @@ impl ReadXml for LinkedTaskStepListType {
 }
 
 impl ReadXml for LinkedTaskStepType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "id" => self.id = attr_value(a),
-            "stepNumber" => self.step_number = attr_value(a),
+            "id" => self.id = attr_value(raw),
+            "stepNumber" => self.step_number = attr_value(raw),
             "stopDownstreamTasksOnFailure" => {
-                self.stop_downstream_tasks_on_failure = attr_value(a);
+                self.stop_downstream_tasks_on_failure = attr_value(raw);
             }
             _ => {}
         }
@@ -3312,10 +3318,10 @@ impl ReadXml for LinkedTaskStepType {
 }
 
 impl ReadXml for LinkedTaskType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "id" => self.id = attr_value(a),
-            "numSteps" => self.num_steps = attr_value(a),
+            "id" => self.id = attr_value(raw),
+            "numSteps" => self.num_steps = attr_value(raw),
             _ => {}
         }
     }
@@ -3336,11 +3342,11 @@ impl ReadXml for LinkedTaskType {
 }
 
 impl ReadXml for LocationType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "id" => self.id = attr_value(a),
-            "name" => self.name = attr_value(a),
-            "type" => self.type_ = attr_value(a),
+            "id" => self.id = attr_value(raw),
+            "name" => self.name = attr_value(raw),
+            "type" => self.type_ = attr_value(raw),
             _ => {}
         }
     }
@@ -3396,15 +3402,15 @@ impl ReadXml for MetricListType {
 }
 
 impl ReadXml for MetricType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "createdAt" => self.created_at = attr_value(a),
-            "description" => self.description = attr_value(a),
-            "id" => self.id = attr_value(a),
-            "name" => self.name = attr_value(a),
-            "suspended" => self.suspended = attr_value(a),
-            "updatedAt" => self.updated_at = attr_value(a),
-            "webpageUrl" => self.webpage_url = attr_value(a),
+            "createdAt" => self.created_at = attr_value(raw),
+            "description" => self.description = attr_value(raw),
+            "id" => self.id = attr_value(raw),
+            "name" => self.name = attr_value(raw),
+            "suspended" => self.suspended = attr_value(raw),
+            "updatedAt" => self.updated_at = attr_value(raw),
+            "webpageUrl" => self.webpage_url = attr_value(raw),
             _ => {}
         }
     }
@@ -3446,10 +3452,10 @@ impl ReadXml for MobileSecuritySettingsListType {
 }
 
 impl ReadXml for MobileSecuritySettingsPolicyType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "enabled" => self.enabled = attr_value(a),
-            "name" => self.name = attr_value(a),
+            "enabled" => self.enabled = attr_value(raw),
+            "name" => self.name = attr_value(raw),
             _ => {}
         }
     }
@@ -3470,9 +3476,9 @@ impl ReadXml for MobileSecuritySettingsPolicyType {
 }
 
 impl ReadXml for MoveToNamedPoolType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "poolId" => self.pool_id = attr_value(a),
+            "poolId" => self.pool_id = attr_value(raw),
             _ => {}
         }
     }
@@ -3550,10 +3556,10 @@ impl ReadXml for OnboardingActionsType {
 }
 
 impl ReadXml for ParentType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "id" => self.id = attr_value(a),
-            "type" => self.type_ = attr_value(a),
+            "id" => self.id = attr_value(raw),
+            "type" => self.type_ = attr_value(raw),
             _ => {}
         }
     }
@@ -3608,54 +3614,54 @@ impl ReadXml for PersonalAccessTokenListType {
 }
 
 impl ReadXml for PersonalAccessTokenType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "expiresAt" => self.expires_at = attr_value(a),
-            "lastUsedAt" => self.last_used_at = attr_value(a),
-            "tokenGuid" => self.token_guid = attr_value(a),
-            "tokenName" => self.token_name = attr_value(a),
+            "expiresAt" => self.expires_at = attr_value(raw),
+            "lastUsedAt" => self.last_used_at = attr_value(raw),
+            "tokenGuid" => self.token_guid = attr_value(raw),
+            "tokenName" => self.token_name = attr_value(raw),
             _ => {}
         }
     }
 }
 
 impl ReadXml for PersonalAccessTokenValidationType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "active" => self.active = attr_value(a),
+            "active" => self.active = attr_value(raw),
             _ => {}
         }
     }
 }
 
 impl ReadXml for PersonalAccessTokenWithSecretType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "expiresAt" => self.expires_at = attr_value(a),
-            "secret" => self.secret = attr_value(a),
-            "tokenGuid" => self.token_guid = attr_value(a),
-            "tokenName" => self.token_name = attr_value(a),
+            "expiresAt" => self.expires_at = attr_value(raw),
+            "secret" => self.secret = attr_value(raw),
+            "tokenGuid" => self.token_guid = attr_value(raw),
+            "tokenName" => self.token_name = attr_value(raw),
             _ => {}
         }
     }
 }
 
 impl ReadXml for PersonalSpaceType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "luid" => self.luid = attr_value(a),
-            "ownerLuid" => self.owner_luid = attr_value(a),
-            "readOnly" => self.read_only = attr_value(a),
+            "luid" => self.luid = attr_value(raw),
+            "ownerLuid" => self.owner_luid = attr_value(raw),
+            "readOnly" => self.read_only = attr_value(raw),
             _ => {}
         }
     }
 }
 
 impl ReadXml for PolicyType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "enabled" => self.enabled = attr_value(a),
-            "severity" => self.severity = attr_value(a),
+            "enabled" => self.enabled = attr_value(raw),
+            "severity" => self.severity = attr_value(raw),
             _ => {}
         }
     }
@@ -3679,9 +3685,9 @@ impl ReadXml for PolicyType {
 }
 
 impl ReadXml for ProductVersion {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "build" => self.build = attr_value(a),
+            "build" => self.build = attr_value(raw),
             _ => {}
         }
     }
@@ -3708,40 +3714,40 @@ impl ReadXml for ProjectListType {
 }
 
 impl ReadXml for ProjectRefInputType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "id" => self.id = attr_value(a),
+            "id" => self.id = attr_value(raw),
             _ => {}
         }
     }
 }
 
 impl ReadXml for ProjectRefType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "id" => self.id = attr_value(a),
-            "name" => self.name = attr_value(a),
+            "id" => self.id = attr_value(raw),
+            "name" => self.name = attr_value(raw),
             _ => {}
         }
     }
 }
 
 impl ReadXml for ProjectType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "contentPermissions" => self.content_permissions = attr_value(a),
+            "contentPermissions" => self.content_permissions = attr_value(raw),
             "controllingPermissionsProjectId" => {
-                self.controlling_permissions_project_id = attr_value(a);
+                self.controlling_permissions_project_id = attr_value(raw);
             }
-            "createdAt" => self.created_at = attr_value(a),
-            "description" => self.description = attr_value(a),
-            "favoritesTotal" => self.favorites_total = attr_value(a),
-            "id" => self.id = attr_value(a),
-            "name" => self.name = attr_value(a),
-            "parentProjectId" => self.parent_project_id = attr_value(a),
-            "topLevelProject" => self.top_level_project = attr_value(a),
-            "updatedAt" => self.updated_at = attr_value(a),
-            "writeable" => self.writeable = attr_value(a),
+            "createdAt" => self.created_at = attr_value(raw),
+            "description" => self.description = attr_value(raw),
+            "favoritesTotal" => self.favorites_total = attr_value(raw),
+            "id" => self.id = attr_value(raw),
+            "name" => self.name = attr_value(raw),
+            "parentProjectId" => self.parent_project_id = attr_value(raw),
+            "topLevelProject" => self.top_level_project = attr_value(raw),
+            "updatedAt" => self.updated_at = attr_value(raw),
+            "writeable" => self.writeable = attr_value(raw),
             _ => {}
         }
     }
@@ -3762,10 +3768,10 @@ impl ReadXml for ProjectType {
 }
 
 impl ReadXml for PublishToSalesforceBatchType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "hasErrors" => self.has_errors = attr_value(a),
-            "salesforceAppUrl" => self.salesforce_app_url = attr_value(a),
+            "hasErrors" => self.has_errors = attr_value(raw),
+            "salesforceAppUrl" => self.salesforce_app_url = attr_value(raw),
             _ => {}
         }
     }
@@ -3787,21 +3793,21 @@ impl ReadXml for PublishToSalesforceBatchType {
 }
 
 impl ReadXml for PublishToSalesforceInfoType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "message" => self.message = attr_value(a),
-            "statusCode" => self.status_code = attr_value(a),
-            "viewLuid" => self.view_luid = attr_value(a),
+            "message" => self.message = attr_value(raw),
+            "statusCode" => self.status_code = attr_value(raw),
+            "viewLuid" => self.view_luid = attr_value(raw),
             _ => {}
         }
     }
 }
 
 impl ReadXml for PublishToSalesforceRequestType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "oauthId" => self.oauth_id = attr_value(a),
-            "salesforceAppId" => self.salesforce_app_id = attr_value(a),
+            "oauthId" => self.oauth_id = attr_value(raw),
+            "salesforceAppId" => self.salesforce_app_id = attr_value(raw),
             _ => {}
         }
     }
@@ -3825,18 +3831,22 @@ impl ReadXml for PublishToSalesforceRequestType {
 }
 
 impl ReadXml for PublishingLimitsType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "extractsRequired" => self.extracts_required = attr_value(a),
-            "publishedDatasourceCount" => self.published_datasource_count = attr_value(a),
-            "publishedDatasourceLimit" => self.published_datasource_limit = attr_value(a),
-            "publishedDatasourcesAvailable" => {
-                self.published_datasources_available = attr_value(a);
+            "extractsRequired" => self.extracts_required = attr_value(raw),
+            "publishedDatasourceCount" => {
+                self.published_datasource_count = attr_value(raw);
             }
-            "rowLimit" => self.row_limit = attr_value(a),
-            "storageAvailableMB" => self.storage_available_mb = attr_value(a),
-            "storageLimitMB" => self.storage_limit_mb = attr_value(a),
-            "storageUsedMB" => self.storage_used_mb = attr_value(a),
+            "publishedDatasourceLimit" => {
+                self.published_datasource_limit = attr_value(raw);
+            }
+            "publishedDatasourcesAvailable" => {
+                self.published_datasources_available = attr_value(raw);
+            }
+            "rowLimit" => self.row_limit = attr_value(raw),
+            "storageAvailableMB" => self.storage_available_mb = attr_value(raw),
+            "storageLimitMB" => self.storage_limit_mb = attr_value(raw),
+            "storageUsedMB" => self.storage_used_mb = attr_value(raw),
             _ => {}
         }
     }
@@ -3911,11 +3921,11 @@ impl ReadXml for RecommendationListType {
 }
 
 impl ReadXml for RecommendationType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "contentType" => self.content_type = attr_value(a),
-            "recommendedId" => self.recommended_id = attr_value(a),
-            "score" => self.score = attr_value(a),
+            "contentType" => self.content_type = attr_value(raw),
+            "recommendedId" => self.recommended_id = attr_value(raw),
+            "score" => self.score = attr_value(raw),
             _ => {}
         }
     }
@@ -3952,10 +3962,10 @@ impl ReadXml for ResourceList {
 }
 
 impl ReadXml for ResyncTCMUserPayloadType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "resyncJobId" => self.resync_job_id = attr_value(a),
-            "tenantId" => self.tenant_id = attr_value(a),
+            "resyncJobId" => self.resync_job_id = attr_value(raw),
+            "tenantId" => self.tenant_id = attr_value(raw),
             _ => {}
         }
     }
@@ -3978,13 +3988,13 @@ impl ReadXml for RevisionListType {
 }
 
 impl ReadXml for RevisionType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "current" => self.current = attr_value(a),
-            "deleted" => self.deleted = attr_value(a),
-            "publishedAt" => self.published_at = attr_value(a),
-            "revisionNumber" => self.revision_number = attr_value(a),
-            "sizeInBytes" => self.size_in_bytes = attr_value(a),
+            "current" => self.current = attr_value(raw),
+            "deleted" => self.deleted = attr_value(raw),
+            "publishedAt" => self.published_at = attr_value(raw),
+            "revisionNumber" => self.revision_number = attr_value(raw),
+            "sizeInBytes" => self.size_in_bytes = attr_value(raw),
             _ => {}
         }
     }
@@ -4020,9 +4030,9 @@ impl ReadXml for RoutingFilterListType {
 }
 
 impl ReadXml for RoutingFilterProjectsRequestType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "mode" => self.mode = attr_value(a),
+            "mode" => self.mode = attr_value(raw),
             _ => {}
         }
     }
@@ -4042,11 +4052,11 @@ impl ReadXml for RoutingFilterProjectsRequestType {
 }
 
 impl ReadXml for RoutingFilterRequestType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "domain" => self.domain = attr_value(a),
-            "isBlocked" => self.is_blocked = attr_value(a),
-            "poolId" => self.pool_id = attr_value(a),
+            "domain" => self.domain = attr_value(raw),
+            "isBlocked" => self.is_blocked = attr_value(raw),
+            "poolId" => self.pool_id = attr_value(raw),
             _ => {}
         }
     }
@@ -4066,15 +4076,15 @@ impl ReadXml for RoutingFilterRequestType {
 }
 
 impl ReadXml for RoutingFilterType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "createdAt" => self.created_at = attr_value(a),
-            "domain" => self.domain = attr_value(a),
-            "id" => self.id = attr_value(a),
-            "isBlocked" => self.is_blocked = attr_value(a),
-            "poolId" => self.pool_id = attr_value(a),
-            "poolName" => self.pool_name = attr_value(a),
-            "updatedAt" => self.updated_at = attr_value(a),
+            "createdAt" => self.created_at = attr_value(raw),
+            "domain" => self.domain = attr_value(raw),
+            "id" => self.id = attr_value(raw),
+            "isBlocked" => self.is_blocked = attr_value(raw),
+            "poolId" => self.pool_id = attr_value(raw),
+            "poolName" => self.pool_name = attr_value(raw),
+            "updatedAt" => self.updated_at = attr_value(raw),
             _ => {}
         }
     }
@@ -4094,9 +4104,9 @@ impl ReadXml for RoutingFilterType {
 }
 
 impl ReadXml for RunFlowJobType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "flowRunId" => self.flow_run_id = attr_value(a),
+            "flowRunId" => self.flow_run_id = attr_value(raw),
             _ => {}
         }
     }
@@ -4117,9 +4127,9 @@ impl ReadXml for RunFlowJobType {
 }
 
 impl ReadXml for SalesforceAppListType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "nextPageToken" => self.next_page_token = attr_value(a),
+            "nextPageToken" => self.next_page_token = attr_value(raw),
             _ => {}
         }
     }
@@ -4139,14 +4149,14 @@ impl ReadXml for SalesforceAppListType {
 }
 
 impl ReadXml for SalesforceAppType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "id" => self.id = attr_value(a),
-            "isPrivateApp" => self.is_private_app = attr_value(a),
-            "label" => self.label = attr_value(a),
-            "name" => self.name = attr_value(a),
-            "namespace" => self.namespace = attr_value(a),
-            "url" => self.url = attr_value(a),
+            "id" => self.id = attr_value(raw),
+            "isPrivateApp" => self.is_private_app = attr_value(raw),
+            "label" => self.label = attr_value(raw),
+            "name" => self.name = attr_value(raw),
+            "namespace" => self.namespace = attr_value(raw),
+            "url" => self.url = attr_value(raw),
             _ => {}
         }
     }
@@ -4189,19 +4199,19 @@ impl ReadXml for ScheduleLuidListType {
 }
 
 impl ReadXml for ScheduleType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "createdAt" => self.created_at = attr_value(a),
-            "endScheduleAt" => self.end_schedule_at = attr_value(a),
-            "executionOrder" => self.execution_order = attr_value(a),
-            "frequency" => self.frequency = attr_value(a),
-            "id" => self.id = attr_value(a),
-            "name" => self.name = attr_value(a),
-            "nextRunAt" => self.next_run_at = attr_value(a),
-            "priority" => self.priority = attr_value(a),
-            "state" => self.state = attr_value(a),
-            "type" => self.type_ = attr_value(a),
-            "updatedAt" => self.updated_at = attr_value(a),
+            "createdAt" => self.created_at = attr_value(raw),
+            "endScheduleAt" => self.end_schedule_at = attr_value(raw),
+            "executionOrder" => self.execution_order = attr_value(raw),
+            "frequency" => self.frequency = attr_value(raw),
+            "id" => self.id = attr_value(raw),
+            "name" => self.name = attr_value(raw),
+            "nextRunAt" => self.next_run_at = attr_value(raw),
+            "priority" => self.priority = attr_value(raw),
+            "state" => self.state = attr_value(raw),
+            "type" => self.type_ = attr_value(raw),
+            "updatedAt" => self.updated_at = attr_value(raw),
             _ => {}
         }
     }
@@ -4237,25 +4247,25 @@ impl ReadXml for ScimConfigurationListType {
 }
 
 impl ReadXml for ScimConfigurationType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "authType" => self.auth_type = attr_value(a),
-            "createdAt" => self.created_at = attr_value(a),
-            "id" => self.id = attr_value(a),
-            "idpConfigurationId" => self.idp_configuration_id = attr_value(a),
-            "isApiTokenActive" => self.is_api_token_active = attr_value(a),
-            "isOwner" => self.is_owner = attr_value(a),
-            "name" => self.name = attr_value(a),
+            "authType" => self.auth_type = attr_value(raw),
+            "createdAt" => self.created_at = attr_value(raw),
+            "id" => self.id = attr_value(raw),
+            "idpConfigurationId" => self.idp_configuration_id = attr_value(raw),
+            "isApiTokenActive" => self.is_api_token_active = attr_value(raw),
+            "isOwner" => self.is_owner = attr_value(raw),
+            "name" => self.name = attr_value(raw),
             _ => {}
         }
     }
 }
 
 impl ReadXml for ServerApiTokenType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "apiToken" => self.api_token = attr_value(a),
-            "id" => self.id = attr_value(a),
+            "apiToken" => self.api_token = attr_value(raw),
+            "id" => self.id = attr_value(raw),
             _ => {}
         }
     }
@@ -4313,9 +4323,9 @@ impl ReadXml for ServerSettings {
 }
 
 impl ReadXml for ServiceTokenListType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "hasErrors" => self.has_errors = attr_value(a),
+            "hasErrors" => self.has_errors = attr_value(raw),
             _ => {}
         }
     }
@@ -4335,16 +4345,16 @@ impl ReadXml for ServiceTokenListType {
 }
 
 impl ReadXml for ServiceTokenType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "ancestorPatGuid" => self.ancestor_pat_guid = attr_value(a),
-            "expiresAt" => self.expires_at = attr_value(a),
-            "lastUsedAt" => self.last_used_at = attr_value(a),
-            "ownerLuid" => self.owner_luid = attr_value(a),
-            "statusCode" => self.status_code = attr_value(a),
-            "tokenGuid" => self.token_guid = attr_value(a),
-            "tokenName" => self.token_name = attr_value(a),
-            "tokenSecret" => self.token_secret = attr_value(a),
+            "ancestorPatGuid" => self.ancestor_pat_guid = attr_value(raw),
+            "expiresAt" => self.expires_at = attr_value(raw),
+            "lastUsedAt" => self.last_used_at = attr_value(raw),
+            "ownerLuid" => self.owner_luid = attr_value(raw),
+            "statusCode" => self.status_code = attr_value(raw),
+            "tokenGuid" => self.token_guid = attr_value(raw),
+            "tokenName" => self.token_name = attr_value(raw),
+            "tokenSecret" => self.token_secret = attr_value(raw),
             _ => {}
         }
     }
@@ -4402,34 +4412,34 @@ impl ReadXml for SiteAuthConfigurationListType {
 }
 
 impl ReadXml for SiteAuthConfigurationType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "authSetting" => self.auth_setting = attr_value(a),
-            "enabled" => self.enabled = attr_value(a),
-            "idpConfigurationId" => self.idp_configuration_id = attr_value(a),
-            "idpConfigurationName" => self.idp_configuration_name = attr_value(a),
-            "knownProviderAlias" => self.known_provider_alias = attr_value(a),
+            "authSetting" => self.auth_setting = attr_value(raw),
+            "enabled" => self.enabled = attr_value(raw),
+            "idpConfigurationId" => self.idp_configuration_id = attr_value(raw),
+            "idpConfigurationName" => self.idp_configuration_name = attr_value(raw),
+            "knownProviderAlias" => self.known_provider_alias = attr_value(raw),
             _ => {}
         }
     }
 }
 
 impl ReadXml for SiteEncryptionMetadata {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
             "externalKmsKeyDescription" => {
-                self.external_kms_key_description = attr_value(a);
+                self.external_kms_key_description = attr_value(raw);
             }
-            "externalKmsKeyId" => self.external_kms_key_id = attr_value(a),
+            "externalKmsKeyId" => self.external_kms_key_id = attr_value(raw),
             "externalKmsKeyModifiedDate" => {
-                self.external_kms_key_modified_date = attr_value(a);
+                self.external_kms_key_modified_date = attr_value(raw);
             }
-            "externalKmsKeyStatus" => self.external_kms_key_status = attr_value(a),
-            "hasExternalKmsKey" => self.has_external_kms_key = attr_value(a),
-            "keyCreatedDate" => self.key_created_date = attr_value(a),
-            "keyId" => self.key_id = attr_value(a),
-            "keyRotatedDate" => self.key_rotated_date = attr_value(a),
-            "keyVersionId" => self.key_version_id = attr_value(a),
+            "externalKmsKeyStatus" => self.external_kms_key_status = attr_value(raw),
+            "hasExternalKmsKey" => self.has_external_kms_key = attr_value(raw),
+            "keyCreatedDate" => self.key_created_date = attr_value(raw),
+            "keyId" => self.key_id = attr_value(raw),
+            "keyRotatedDate" => self.key_rotated_date = attr_value(raw),
+            "keyVersionId" => self.key_version_id = attr_value(raw),
             _ => {}
         }
     }
@@ -4470,265 +4480,283 @@ impl ReadXml for SiteOIDCConfigurationListType {
 }
 
 impl ReadXml for SiteOIDCConfigurationType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
             "allowEmbeddedAuthentication" => {
-                self.allow_embedded_authentication = attr_value(a);
+                self.allow_embedded_authentication = attr_value(raw);
             }
-            "authorizationEndpoint" => self.authorization_endpoint = attr_value(a),
-            "clientAuthentication" => self.client_authentication = attr_value(a),
-            "clientId" => self.client_id = attr_value(a),
-            "clientSecret" => self.client_secret = attr_value(a),
-            "customScope" => self.custom_scope = attr_value(a),
-            "discoveryEndpoint" => self.discovery_endpoint = attr_value(a),
-            "emailAddressMapping" => self.email_address_mapping = attr_value(a),
-            "emailMapping" => self.email_mapping = attr_value(a),
-            "enabled" => self.enabled = attr_value(a),
-            "endSessionEndpoint" => self.end_session_endpoint = attr_value(a),
-            "essentialAcrValues" => self.essential_acr_values = attr_value(a),
-            "firstNameMapping" => self.first_name_mapping = attr_value(a),
-            "fullNameMapping" => self.full_name_mapping = attr_value(a),
-            "idpConfigurationId" => self.idp_configuration_id = attr_value(a),
-            "idpConfigurationName" => self.idp_configuration_name = attr_value(a),
-            "jwksUri" => self.jwks_uri = attr_value(a),
-            "knownProviderAlias" => self.known_provider_alias = attr_value(a),
-            "lastNameMapping" => self.last_name_mapping = attr_value(a),
-            "prompt" => self.prompt = attr_value(a),
-            "salesforceDomain" => self.salesforce_domain = attr_value(a),
-            "testLoginUrl" => self.test_login_url = attr_value(a),
-            "tokenEndpoint" => self.token_endpoint = attr_value(a),
-            "useFullName" => self.use_full_name = attr_value(a),
-            "userinfoEndpoint" => self.userinfo_endpoint = attr_value(a),
-            "voluntaryAcrValues" => self.voluntary_acr_values = attr_value(a),
+            "authorizationEndpoint" => self.authorization_endpoint = attr_value(raw),
+            "clientAuthentication" => self.client_authentication = attr_value(raw),
+            "clientId" => self.client_id = attr_value(raw),
+            "clientSecret" => self.client_secret = attr_value(raw),
+            "customScope" => self.custom_scope = attr_value(raw),
+            "discoveryEndpoint" => self.discovery_endpoint = attr_value(raw),
+            "emailAddressMapping" => self.email_address_mapping = attr_value(raw),
+            "emailMapping" => self.email_mapping = attr_value(raw),
+            "enabled" => self.enabled = attr_value(raw),
+            "endSessionEndpoint" => self.end_session_endpoint = attr_value(raw),
+            "essentialAcrValues" => self.essential_acr_values = attr_value(raw),
+            "firstNameMapping" => self.first_name_mapping = attr_value(raw),
+            "fullNameMapping" => self.full_name_mapping = attr_value(raw),
+            "idpConfigurationId" => self.idp_configuration_id = attr_value(raw),
+            "idpConfigurationName" => self.idp_configuration_name = attr_value(raw),
+            "jwksUri" => self.jwks_uri = attr_value(raw),
+            "knownProviderAlias" => self.known_provider_alias = attr_value(raw),
+            "lastNameMapping" => self.last_name_mapping = attr_value(raw),
+            "prompt" => self.prompt = attr_value(raw),
+            "salesforceDomain" => self.salesforce_domain = attr_value(raw),
+            "testLoginUrl" => self.test_login_url = attr_value(raw),
+            "tokenEndpoint" => self.token_endpoint = attr_value(raw),
+            "useFullName" => self.use_full_name = attr_value(raw),
+            "userinfoEndpoint" => self.userinfo_endpoint = attr_value(raw),
+            "voluntaryAcrValues" => self.voluntary_acr_values = attr_value(raw),
             _ => {}
         }
     }
 }
 
 impl ReadXml for SiteSettingType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "key" => self.key = attr_value(a),
-            "value" => self.value = attr_value(a),
+            "key" => self.key = attr_value(raw),
+            "value" => self.value = attr_value(raw),
             _ => {}
         }
     }
 }
 
 impl ReadXml for SiteUsage {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "numCreators" => self.num_creators = attr_value(a),
-            "numExplorers" => self.num_explorers = attr_value(a),
-            "numUsers" => self.num_users = attr_value(a),
-            "numViewers" => self.num_viewers = attr_value(a),
-            "storage" => self.storage = attr_value(a),
+            "numCreators" => self.num_creators = attr_value(raw),
+            "numExplorers" => self.num_explorers = attr_value(raw),
+            "numUsers" => self.num_users = attr_value(raw),
+            "numViewers" => self.num_viewers = attr_value(raw),
+            "storage" => self.storage = attr_value(raw),
             _ => {}
         }
     }
 }
 
 impl ReadXml for SiteType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
             "adminInsightsPublishFrequency" => {
-                self.admin_insights_publish_frequency = attr_value(a);
+                self.admin_insights_publish_frequency = attr_value(raw);
             }
-            "adminMode" => self.admin_mode = attr_value(a),
+            "adminMode" => self.admin_mode = attr_value(raw),
             "allowSubscriptionAttachments" => {
-                self.allow_subscription_attachments = attr_value(a);
+                self.allow_subscription_attachments = attr_value(raw);
             }
-            "askDataMode" => self.ask_data_mode = attr_value(a),
-            "attributeCaptureEnabled" => self.attribute_capture_enabled = attr_value(a),
-            "authoringEnabled" => self.authoring_enabled = attr_value(a),
+            "askDataMode" => self.ask_data_mode = attr_value(raw),
+            "attributeCaptureEnabled" => self.attribute_capture_enabled = attr_value(raw),
+            "authoringEnabled" => self.authoring_enabled = attr_value(raw),
             "autoExtractRefreshMonitoringEnabled" => {
-                self.auto_extract_refresh_monitoring_enabled = attr_value(a);
+                self.auto_extract_refresh_monitoring_enabled = attr_value(raw);
             }
             "autoFlowRunMonitoringEnabled" => {
-                self.auto_flow_run_monitoring_enabled = attr_value(a);
+                self.auto_flow_run_monitoring_enabled = attr_value(raw);
             }
             "autoSuspendRefreshEnabled" => {
-                self.auto_suspend_refresh_enabled = attr_value(a);
+                self.auto_suspend_refresh_enabled = attr_value(raw);
             }
             "autoSuspendRefreshInactivityWindow" => {
-                self.auto_suspend_refresh_inactivity_window = attr_value(a);
+                self.auto_suspend_refresh_inactivity_window = attr_value(raw);
             }
-            "blockNonExtractEnabled" => self.block_non_extract_enabled = attr_value(a),
-            "cacheWarmupEnabled" => self.cache_warmup_enabled = attr_value(a),
+            "blockNonExtractEnabled" => self.block_non_extract_enabled = attr_value(raw),
+            "cacheWarmupEnabled" => self.cache_warmup_enabled = attr_value(raw),
             "catalogObfuscationEnabled" => {
-                self.catalog_obfuscation_enabled = attr_value(a);
+                self.catalog_obfuscation_enabled = attr_value(raw);
             }
-            "catalogingEnabled" => self.cataloging_enabled = attr_value(a),
-            "cmekEnabled" => self.cmek_enabled = attr_value(a),
-            "commentingEnabled" => self.commenting_enabled = attr_value(a),
+            "catalogingEnabled" => self.cataloging_enabled = attr_value(raw),
+            "cmekEnabled" => self.cmek_enabled = attr_value(raw),
+            "commentingEnabled" => self.commenting_enabled = attr_value(raw),
             "commentingMentionsEnabled" => {
-                self.commenting_mentions_enabled = attr_value(a);
+                self.commenting_mentions_enabled = attr_value(raw);
             }
             "contentMigrationToolEnabled" => {
-                self.content_migration_tool_enabled = attr_value(a);
+                self.content_migration_tool_enabled = attr_value(raw);
             }
-            "contentUrl" => self.content_url = attr_value(a),
-            "customSubscriptionEmail" => self.custom_subscription_email = attr_value(a),
+            "contentUrl" => self.content_url = attr_value(raw),
+            "customSubscriptionEmail" => self.custom_subscription_email = attr_value(raw),
             "customSubscriptionEmailEnabled" => {
-                self.custom_subscription_email_enabled = attr_value(a);
+                self.custom_subscription_email_enabled = attr_value(raw);
             }
-            "customSubscriptionFooter" => self.custom_subscription_footer = attr_value(a),
+            "customSubscriptionFooter" => {
+                self.custom_subscription_footer = attr_value(raw);
+            }
             "customSubscriptionFooterEnabled" => {
-                self.custom_subscription_footer_enabled = attr_value(a);
+                self.custom_subscription_footer_enabled = attr_value(raw);
             }
-            "dashboardInsightsEnabled" => self.dashboard_insights_enabled = attr_value(a),
+            "dashboardInsightsEnabled" => {
+                self.dashboard_insights_enabled = attr_value(raw);
+            }
             "dashboardInsightsGroupId" => {
-                self.dashboard_insights_group_id = attr_value(a);
+                self.dashboard_insights_group_id = attr_value(raw);
             }
             "dashboardNarrativeEnabled" => {
-                self.dashboard_narrative_enabled = attr_value(a);
+                self.dashboard_narrative_enabled = attr_value(raw);
             }
-            "dataAccelerationMode" => self.data_acceleration_mode = attr_value(a),
-            "dataAlertsEnabled" => self.data_alerts_enabled = attr_value(a),
-            "dataOrientationEnabled" => self.data_orientation_enabled = attr_value(a),
+            "dataAccelerationMode" => self.data_acceleration_mode = attr_value(raw),
+            "dataAlertsEnabled" => self.data_alerts_enabled = attr_value(raw),
+            "dataOrientationEnabled" => self.data_orientation_enabled = attr_value(raw),
             "derivedPermissionsEnabled" => {
-                self.derived_permissions_enabled = attr_value(a);
+                self.derived_permissions_enabled = attr_value(raw);
             }
-            "disableSubscriptions" => self.disable_subscriptions = attr_value(a),
-            "dqwSubscriptionsEnabled" => self.dqw_subscriptions_enabled = attr_value(a),
-            "easEnabled" => self.eas_enabled = attr_value(a),
-            "editingFlowsEnabled" => self.editing_flows_enabled = attr_value(a),
-            "einsteinInFlowEnabled" => self.einstein_in_flow_enabled = attr_value(a),
-            "explainDataEnabled" => self.explain_data_enabled = attr_value(a),
-            "exploreInTableauEnabled" => self.explore_in_tableau_enabled = attr_value(a),
-            "extractEncryptionMode" => self.extract_encryption_mode = attr_value(a),
-            "flowAutoSaveEnabled" => self.flow_auto_save_enabled = attr_value(a),
+            "disableSubscriptions" => self.disable_subscriptions = attr_value(raw),
+            "dqwSubscriptionsEnabled" => self.dqw_subscriptions_enabled = attr_value(raw),
+            "easEnabled" => self.eas_enabled = attr_value(raw),
+            "editingFlowsEnabled" => self.editing_flows_enabled = attr_value(raw),
+            "einsteinInFlowEnabled" => self.einstein_in_flow_enabled = attr_value(raw),
+            "explainDataEnabled" => self.explain_data_enabled = attr_value(raw),
+            "exploreInTableauEnabled" => {
+                self.explore_in_tableau_enabled = attr_value(raw);
+            }
+            "extractEncryptionMode" => self.extract_encryption_mode = attr_value(raw),
+            "flowAutoSaveEnabled" => self.flow_auto_save_enabled = attr_value(raw),
             "flowFederationStrategySelectedConnectionEnabled" => {
-                self.flow_federation_strategy_selected_connection_enabled = attr_value(a);
+                self.flow_federation_strategy_selected_connection_enabled = attr_value(
+                    raw,
+                );
             }
             "flowOutputSubscriptionsDataAsEmailAttachmentEnabled" => {
                 self.flow_output_subscriptions_data_as_email_attachment_enabled = attr_value(
-                    a,
+                    raw,
                 );
             }
             "flowOutputSubscriptionsDataInEmailBodyEnabled" => {
-                self.flow_output_subscriptions_data_in_email_body_enabled = attr_value(a);
+                self.flow_output_subscriptions_data_in_email_body_enabled = attr_value(
+                    raw,
+                );
             }
             "flowOutputSubscriptionsEnabled" => {
-                self.flow_output_subscriptions_enabled = attr_value(a);
+                self.flow_output_subscriptions_enabled = attr_value(raw);
             }
             "flowParametersAnyTypeEnabled" => {
-                self.flow_parameters_any_type_enabled = attr_value(a);
+                self.flow_parameters_any_type_enabled = attr_value(raw);
             }
-            "flowParametersEnabled" => self.flow_parameters_enabled = attr_value(a),
+            "flowParametersEnabled" => self.flow_parameters_enabled = attr_value(raw),
             "flowParametersSystemTypeEnabled" => {
-                self.flow_parameters_system_type_enabled = attr_value(a);
+                self.flow_parameters_system_type_enabled = attr_value(raw);
             }
-            "flowsEnabled" => self.flows_enabled = attr_value(a),
-            "generativeAiDataCatalog" => self.generative_ai_data_catalog = attr_value(a),
+            "flowsEnabled" => self.flows_enabled = attr_value(raw),
+            "generativeAiDataCatalog" => {
+                self.generative_ai_data_catalog = attr_value(raw);
+            }
             "generativeAiDataCatalogGroupId" => {
-                self.generative_ai_data_catalog_group_id = attr_value(a);
+                self.generative_ai_data_catalog_group_id = attr_value(raw);
             }
-            "generativeAiEnabled" => self.generative_ai_enabled = attr_value(a),
-            "generativeAiGroupId" => self.generative_ai_group_id = attr_value(a),
-            "generativeAiPrep" => self.generative_ai_prep = attr_value(a),
-            "generativeAiPrepGroupId" => self.generative_ai_prep_group_id = attr_value(a),
-            "generativeAiPulse" => self.generative_ai_pulse = attr_value(a),
+            "generativeAiEnabled" => self.generative_ai_enabled = attr_value(raw),
+            "generativeAiGroupId" => self.generative_ai_group_id = attr_value(raw),
+            "generativeAiPrep" => self.generative_ai_prep = attr_value(raw),
+            "generativeAiPrepGroupId" => {
+                self.generative_ai_prep_group_id = attr_value(raw);
+            }
+            "generativeAiPulse" => self.generative_ai_pulse = attr_value(raw),
             "generativeAiPulseDiscoverEnabled" => {
-                self.generative_ai_pulse_discover_enabled = attr_value(a);
+                self.generative_ai_pulse_discover_enabled = attr_value(raw);
             }
             "generativeAiPulseDiscoverGroupId" => {
-                self.generative_ai_pulse_discover_group_id = attr_value(a);
+                self.generative_ai_pulse_discover_group_id = attr_value(raw);
             }
             "generativeAiPulseExternalEmbeddingsEnabled" => {
-                self.generative_ai_pulse_external_embeddings_enabled = attr_value(a);
+                self.generative_ai_pulse_external_embeddings_enabled = attr_value(raw);
             }
             "generativeAiPulseExternalEmbeddingsGroupId" => {
-                self.generative_ai_pulse_external_embeddings_group_id = attr_value(a);
+                self.generative_ai_pulse_external_embeddings_group_id = attr_value(raw);
             }
             "generativeAiWebAuthoring" => {
-                self.generative_ai_web_authoring = attr_value(a);
+                self.generative_ai_web_authoring = attr_value(raw);
             }
             "generativeAiWebAuthoringGroupId" => {
-                self.generative_ai_web_authoring_group_id = attr_value(a);
+                self.generative_ai_web_authoring_group_id = attr_value(raw);
             }
             "generativeAiWebAuthoringOnPremEnabled" => {
-                self.generative_ai_web_authoring_on_prem_enabled = attr_value(a);
+                self.generative_ai_web_authoring_on_prem_enabled = attr_value(raw);
             }
             "groupAssertionsConnectedAppsEnabled" => {
-                self.group_assertions_connected_apps_enabled = attr_value(a);
+                self.group_assertions_connected_apps_enabled = attr_value(raw);
             }
-            "groupAssertionsEnabled" => self.group_assertions_enabled = attr_value(a),
+            "groupAssertionsEnabled" => self.group_assertions_enabled = attr_value(raw),
             "groupAssertionsOIDCEnabled" => {
-                self.group_assertions_oidc_enabled = attr_value(a);
+                self.group_assertions_oidc_enabled = attr_value(raw);
             }
             "groupAssertionsSAMLEnabled" => {
-                self.group_assertions_saml_enabled = attr_value(a);
+                self.group_assertions_saml_enabled = attr_value(raw);
             }
-            "groupSetsEnabled" => self.group_sets_enabled = attr_value(a),
-            "guestAccessEnabled" => self.guest_access_enabled = attr_value(a),
-            "id" => self.id = attr_value(a),
+            "groupSetsEnabled" => self.group_sets_enabled = attr_value(raw),
+            "guestAccessEnabled" => self.guest_access_enabled = attr_value(raw),
+            "id" => self.id = attr_value(raw),
             "idpConfigurationIdForScim" => {
-                self.idp_configuration_id_for_scim = attr_value(a);
+                self.idp_configuration_id_for_scim = attr_value(raw);
             }
-            "linkedTaskRunNowEnabled" => self.linked_task_run_now_enabled = attr_value(a),
+            "linkedTaskRunNowEnabled" => {
+                self.linked_task_run_now_enabled = attr_value(raw);
+            }
             "linkedTaskSchedulingEnabled" => {
-                self.linked_task_scheduling_enabled = attr_value(a);
+                self.linked_task_scheduling_enabled = attr_value(raw);
             }
             "loginBasedLicenseManagementEnabled" => {
-                self.login_based_license_management_enabled = attr_value(a);
+                self.login_based_license_management_enabled = attr_value(raw);
             }
             "maxServiceTokenLimitPerUser" => {
-                self.max_service_token_limit_per_user = attr_value(a);
+                self.max_service_token_limit_per_user = attr_value(raw);
             }
             "metricsContentTypeEnabled" => {
-                self.metrics_content_type_enabled = attr_value(a);
+                self.metrics_content_type_enabled = attr_value(raw);
             }
-            "mfaEnforcementExemption" => self.mfa_enforcement_exemption = attr_value(a),
-            "mobileBiometricsEnabled" => self.mobile_biometrics_enabled = attr_value(a),
-            "name" => self.name = attr_value(a),
-            "namedSharingEnabled" => self.named_sharing_enabled = attr_value(a),
+            "mfaEnforcementExemption" => self.mfa_enforcement_exemption = attr_value(raw),
+            "mobileBiometricsEnabled" => self.mobile_biometrics_enabled = attr_value(raw),
+            "name" => self.name = attr_value(raw),
+            "namedSharingEnabled" => self.named_sharing_enabled = attr_value(raw),
             "notifySiteAdminsOnThrottle" => {
-                self.notify_site_admins_on_throttle = attr_value(a);
+                self.notify_site_admins_on_throttle = attr_value(raw);
             }
-            "personalSpaceEnabled" => self.personal_space_enabled = attr_value(a),
+            "personalSpaceEnabled" => self.personal_space_enabled = attr_value(raw),
             "personalSpaceStorageQuota" => {
-                self.personal_space_storage_quota = attr_value(a);
+                self.personal_space_storage_quota = attr_value(raw);
             }
             "publishToSalesforceEnabled" => {
-                self.publish_to_salesforce_enabled = attr_value(a);
+                self.publish_to_salesforce_enabled = attr_value(raw);
             }
-            "pulseEnabled" => self.pulse_enabled = attr_value(a),
-            "pulseGroupId" => self.pulse_group_id = attr_value(a),
+            "pulseEnabled" => self.pulse_enabled = attr_value(raw),
+            "pulseGroupId" => self.pulse_group_id = attr_value(raw),
             "pulsePersonalizedRankingEnabled" => {
-                self.pulse_personalized_ranking_enabled = attr_value(a);
+                self.pulse_personalized_ranking_enabled = attr_value(raw);
             }
-            "recycleBinEnabled" => self.recycle_bin_enabled = attr_value(a),
+            "recycleBinEnabled" => self.recycle_bin_enabled = attr_value(raw),
             "refreshTokenAbsoluteExpiry" => {
-                self.refresh_token_absolute_expiry = attr_value(a);
+                self.refresh_token_absolute_expiry = attr_value(raw);
             }
-            "requestAccessEnabled" => self.request_access_enabled = attr_value(a),
-            "revisionHistoryEnabled" => self.revision_history_enabled = attr_value(a),
-            "revisionLimit" => self.revision_limit = attr_value(a),
-            "runNowEnabled" => self.run_now_enabled = attr_value(a),
-            "schedulingFlowsEnabled" => self.scheduling_flows_enabled = attr_value(a),
+            "requestAccessEnabled" => self.request_access_enabled = attr_value(raw),
+            "revisionHistoryEnabled" => self.revision_history_enabled = attr_value(raw),
+            "revisionLimit" => self.revision_limit = attr_value(raw),
+            "runNowEnabled" => self.run_now_enabled = attr_value(raw),
+            "schedulingFlowsEnabled" => self.scheduling_flows_enabled = attr_value(raw),
             "selfServiceScheduleForRefreshEnabled" => {
-                self.self_service_schedule_for_refresh_enabled = attr_value(a);
+                self.self_service_schedule_for_refresh_enabled = attr_value(raw);
             }
-            "sheetImageEnabled" => self.sheet_image_enabled = attr_value(a),
-            "siteInviteEmailEnabled" => self.site_invite_email_enabled = attr_value(a),
+            "sheetImageEnabled" => self.sheet_image_enabled = attr_value(raw),
+            "siteInviteEmailEnabled" => self.site_invite_email_enabled = attr_value(raw),
             "sitePromptedLoginFlowEnabled" => {
-                self.site_prompted_login_flow_enabled = attr_value(a);
+                self.site_prompted_login_flow_enabled = attr_value(raw);
             }
-            "state" => self.state = attr_value(a),
-            "storageQuota" => self.storage_quota = attr_value(a),
-            "subscribeOthersEnabled" => self.subscribe_others_enabled = attr_value(a),
-            "tagLimit" => self.tag_limit = attr_value(a),
-            "tierCreatorCapacity" => self.tier_creator_capacity = attr_value(a),
-            "tierExplorerCapacity" => self.tier_explorer_capacity = attr_value(a),
-            "tierViewerCapacity" => self.tier_viewer_capacity = attr_value(a),
-            "timeZone" => self.time_zone = attr_value(a),
-            "useDefaultTimeZone" => self.use_default_time_zone = attr_value(a),
-            "userQuota" => self.user_quota = attr_value(a),
-            "userVisibilityMode" => self.user_visibility_mode = attr_value(a),
-            "webExtractionEnabled" => self.web_extraction_enabled = attr_value(a),
-            "webZoneContentEnabled" => self.web_zone_content_enabled = attr_value(a),
-            "workflowExtensionEnabled" => self.workflow_extension_enabled = attr_value(a),
+            "state" => self.state = attr_value(raw),
+            "storageQuota" => self.storage_quota = attr_value(raw),
+            "subscribeOthersEnabled" => self.subscribe_others_enabled = attr_value(raw),
+            "tagLimit" => self.tag_limit = attr_value(raw),
+            "tierCreatorCapacity" => self.tier_creator_capacity = attr_value(raw),
+            "tierExplorerCapacity" => self.tier_explorer_capacity = attr_value(raw),
+            "tierViewerCapacity" => self.tier_viewer_capacity = attr_value(raw),
+            "timeZone" => self.time_zone = attr_value(raw),
+            "useDefaultTimeZone" => self.use_default_time_zone = attr_value(raw),
+            "userQuota" => self.user_quota = attr_value(raw),
+            "userVisibilityMode" => self.user_visibility_mode = attr_value(raw),
+            "webExtractionEnabled" => self.web_extraction_enabled = attr_value(raw),
+            "webZoneContentEnabled" => self.web_zone_content_enabled = attr_value(raw),
+            "workflowExtensionEnabled" => {
+                self.workflow_extension_enabled = attr_value(raw);
+            }
             _ => {}
         }
     }
@@ -4766,34 +4794,34 @@ impl ReadXml for StatusNoteListType {
 }
 
 impl ReadXml for StatusNoteType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "text" => self.text = attr_value(a),
-            "type" => self.type_ = attr_value(a),
-            "value" => self.value = attr_value(a),
+            "text" => self.text = attr_value(raw),
+            "type" => self.type_ = attr_value(raw),
+            "value" => self.value = attr_value(raw),
             _ => {}
         }
     }
 }
 
 impl ReadXml for StatusType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "code" => self.code = attr_value(a),
-            "result" => self.result = attr_value(a),
+            "code" => self.code = attr_value(raw),
+            "result" => self.result = attr_value(raw),
             _ => {}
         }
     }
 }
 
 impl ReadXml for SubscriptionContentType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "customViewId" => self.custom_view_id = attr_value(a),
-            "id" => self.id = attr_value(a),
-            "name" => self.name = attr_value(a),
-            "sendIfViewEmpty" => self.send_if_view_empty = attr_value(a),
-            "type" => self.type_ = attr_value(a),
+            "customViewId" => self.custom_view_id = attr_value(raw),
+            "id" => self.id = attr_value(raw),
+            "name" => self.name = attr_value(raw),
+            "sendIfViewEmpty" => self.send_if_view_empty = attr_value(raw),
+            "type" => self.type_ = attr_value(raw),
             _ => {}
         }
     }
@@ -4836,17 +4864,17 @@ impl ReadXml for SubscriptionListType {
 }
 
 impl ReadXml for SubscriptionType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "attachImage" => self.attach_image = attr_value(a),
-            "attachPdf" => self.attach_pdf = attr_value(a),
-            "id" => self.id = attr_value(a),
-            "message" => self.message = attr_value(a),
-            "pageOrientation" => self.page_orientation = attr_value(a),
-            "pageSizeOption" => self.page_size_option = attr_value(a),
-            "refreshExtractTriggered" => self.refresh_extract_triggered = attr_value(a),
-            "subject" => self.subject = attr_value(a),
-            "suspended" => self.suspended = attr_value(a),
+            "attachImage" => self.attach_image = attr_value(raw),
+            "attachPdf" => self.attach_pdf = attr_value(raw),
+            "id" => self.id = attr_value(raw),
+            "message" => self.message = attr_value(raw),
+            "pageOrientation" => self.page_orientation = attr_value(raw),
+            "pageSizeOption" => self.page_size_option = attr_value(raw),
+            "refreshExtractTriggered" => self.refresh_extract_triggered = attr_value(raw),
+            "subject" => self.subject = attr_value(raw),
+            "suspended" => self.suspended = attr_value(raw),
             _ => {}
         }
     }
@@ -4868,16 +4896,16 @@ impl ReadXml for SubscriptionType {
 }
 
 impl ReadXml for SuggestionFeedbackType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "biasedToxicHarmful" => self.biased_toxic_harmful = attr_value(a),
-            "feedback" => self.feedback = attr_value(a),
-            "feedbackText" => self.feedback_text = attr_value(a),
-            "inaccurate" => self.inaccurate = attr_value(a),
-            "inappropriate" => self.inappropriate = attr_value(a),
-            "incomplete" => self.incomplete = attr_value(a),
-            "other" => self.other = attr_value(a),
-            "suggestionId" => self.suggestion_id = attr_value(a),
+            "biasedToxicHarmful" => self.biased_toxic_harmful = attr_value(raw),
+            "feedback" => self.feedback = attr_value(raw),
+            "feedbackText" => self.feedback_text = attr_value(raw),
+            "inaccurate" => self.inaccurate = attr_value(raw),
+            "inappropriate" => self.inappropriate = attr_value(raw),
+            "incomplete" => self.incomplete = attr_value(raw),
+            "other" => self.other = attr_value(raw),
+            "suggestionId" => self.suggestion_id = attr_value(raw),
             _ => {}
         }
     }
@@ -4900,13 +4928,13 @@ impl ReadXml for SuggestionListType {
 }
 
 impl ReadXml for SuggestionType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "contentId" => self.content_id = attr_value(a),
-            "contentType" => self.content_type = attr_value(a),
-            "suggestionId" => self.suggestion_id = attr_value(a),
-            "suggestionType" => self.suggestion_type = attr_value(a),
-            "text" => self.text = attr_value(a),
+            "contentId" => self.content_id = attr_value(raw),
+            "contentType" => self.content_type = attr_value(raw),
+            "suggestionId" => self.suggestion_id = attr_value(raw),
+            "suggestionType" => self.suggestion_type = attr_value(raw),
+            "text" => self.text = attr_value(raw),
             _ => {}
         }
     }
@@ -4929,26 +4957,26 @@ impl ReadXml for TableAnchorListType {
 }
 
 impl ReadXml for TableAnchorType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "fullName" => self.full_name = attr_value(a),
-            "id" => self.id = attr_value(a),
-            "name" => self.name = attr_value(a),
+            "fullName" => self.full_name = attr_value(raw),
+            "id" => self.id = attr_value(raw),
+            "name" => self.name = attr_value(raw),
             _ => {}
         }
     }
 }
 
 impl ReadXml for TableType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "certificationNote" => self.certification_note = attr_value(a),
-            "description" => self.description = attr_value(a),
-            "id" => self.id = attr_value(a),
-            "isCertified" => self.is_certified = attr_value(a),
-            "isEmbedded" => self.is_embedded = attr_value(a),
-            "name" => self.name = attr_value(a),
-            "schema" => self.schema = attr_value(a),
+            "certificationNote" => self.certification_note = attr_value(raw),
+            "description" => self.description = attr_value(raw),
+            "id" => self.id = attr_value(raw),
+            "isCertified" => self.is_certified = attr_value(raw),
+            "isEmbedded" => self.is_embedded = attr_value(raw),
+            "name" => self.name = attr_value(raw),
+            "schema" => self.schema = attr_value(raw),
             _ => {}
         }
     }
@@ -4972,20 +5000,22 @@ impl ReadXml for TableType {
 }
 
 impl ReadXml for TableauCredentialsType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
             "estimatedTimeToExpiration" => {
-                self.estimated_time_to_expiration = attr_value(a);
+                self.estimated_time_to_expiration = attr_value(raw);
             }
-            "isUat" => self.is_uat = attr_value(a),
-            "jwt" => self.jwt = attr_value(a),
-            "name" => self.name = attr_value(a),
-            "password" => self.password = attr_value(a),
-            "personalAccessTokenName" => self.personal_access_token_name = attr_value(a),
+            "isUat" => self.is_uat = attr_value(raw),
+            "jwt" => self.jwt = attr_value(raw),
+            "name" => self.name = attr_value(raw),
+            "password" => self.password = attr_value(raw),
+            "personalAccessTokenName" => {
+                self.personal_access_token_name = attr_value(raw);
+            }
             "personalAccessTokenSecret" => {
-                self.personal_access_token_secret = attr_value(a);
+                self.personal_access_token_secret = attr_value(raw);
             }
-            "token" => self.token = attr_value(a),
+            "token" => self.token = attr_value(raw),
             _ => {}
         }
     }
@@ -5039,9 +5069,9 @@ impl ReadXml for TagListType {
 }
 
 impl ReadXml for TagType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "label" => self.label = attr_value(a),
+            "label" => self.label = attr_value(raw),
             _ => {}
         }
     }
@@ -5066,22 +5096,22 @@ impl ReadXml for TasSiteOAuthClientListType {
 }
 
 impl ReadXml for TasSiteOAuthClientType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "clientId" => self.client_id = attr_value(a),
-            "enabled" => self.enabled = attr_value(a),
-            "name" => self.name = attr_value(a),
+            "clientId" => self.client_id = attr_value(raw),
+            "enabled" => self.enabled = attr_value(raw),
+            "name" => self.name = attr_value(raw),
             _ => {}
         }
     }
 }
 
 impl ReadXml for TaskDataAccelerationType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "consecutiveFailedCount" => self.consecutive_failed_count = attr_value(a),
-            "id" => self.id = attr_value(a),
-            "type" => self.type_ = attr_value(a),
+            "consecutiveFailedCount" => self.consecutive_failed_count = attr_value(raw),
+            "id" => self.id = attr_value(raw),
+            "type" => self.type_ = attr_value(raw),
             _ => {}
         }
     }
@@ -5103,13 +5133,13 @@ impl ReadXml for TaskDataAccelerationType {
 }
 
 impl ReadXml for TaskExtractRefreshType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "consecutiveFailedCount" => self.consecutive_failed_count = attr_value(a),
-            "id" => self.id = attr_value(a),
-            "incremental" => self.incremental = attr_value(a),
-            "priority" => self.priority = attr_value(a),
-            "type" => self.type_ = attr_value(a),
+            "consecutiveFailedCount" => self.consecutive_failed_count = attr_value(raw),
+            "id" => self.id = attr_value(raw),
+            "incremental" => self.incremental = attr_value(raw),
+            "priority" => self.priority = attr_value(raw),
+            "type" => self.type_ = attr_value(raw),
             _ => {}
         }
     }
@@ -5148,12 +5178,12 @@ impl ReadXml for TaskListType {
 }
 
 impl ReadXml for TaskRunFlowType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "consecutiveFailedCount" => self.consecutive_failed_count = attr_value(a),
-            "id" => self.id = attr_value(a),
-            "priority" => self.priority = attr_value(a),
-            "type" => self.type_ = attr_value(a),
+            "consecutiveFailedCount" => self.consecutive_failed_count = attr_value(raw),
+            "id" => self.id = attr_value(raw),
+            "priority" => self.priority = attr_value(raw),
+            "type" => self.type_ = attr_value(raw),
             _ => {}
         }
     }
@@ -5175,14 +5205,14 @@ impl ReadXml for TaskRunFlowType {
 }
 
 impl ReadXml for TaskType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "consecutiveFailedCount" => self.consecutive_failed_count = attr_value(a),
-            "id" => self.id = attr_value(a),
-            "priority" => self.priority = attr_value(a),
-            "runNow" => self.run_now = attr_value(a),
-            "state" => self.state = attr_value(a),
-            "type" => self.type_ = attr_value(a),
+            "consecutiveFailedCount" => self.consecutive_failed_count = attr_value(raw),
+            "id" => self.id = attr_value(raw),
+            "priority" => self.priority = attr_value(raw),
+            "runNow" => self.run_now = attr_value(raw),
+            "state" => self.state = attr_value(raw),
+            "type" => self.type_ = attr_value(raw),
             _ => {}
         }
     }
@@ -5240,10 +5270,10 @@ impl ReadXml for UpdateUploadedFileJobType {
 }
 
 impl ReadXml for UserActionType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "actionId" => self.action_id = attr_value(a),
-            "isCompleted" => self.is_completed = attr_value(a),
+            "actionId" => self.action_id = attr_value(raw),
+            "isCompleted" => self.is_completed = attr_value(raw),
             _ => {}
         }
     }
@@ -5284,44 +5314,44 @@ impl ReadXml for UserNotificationsPreferenceListType {
 }
 
 impl ReadXml for UserNotificationsPreferenceType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "channel" => self.channel = attr_value(a),
-            "disabledByOverride" => self.disabled_by_override = attr_value(a),
-            "enabled" => self.enabled = attr_value(a),
-            "notificationType" => self.notification_type = attr_value(a),
+            "channel" => self.channel = attr_value(raw),
+            "disabledByOverride" => self.disabled_by_override = attr_value(raw),
+            "enabled" => self.enabled = attr_value(raw),
+            "notificationType" => self.notification_type = attr_value(raw),
             _ => {}
         }
     }
 }
 
 impl ReadXml for UserType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "authSetting" => self.auth_setting = attr_value(a),
-            "contentAdmin" => self.content_admin = attr_value(a),
-            "email" => self.email = attr_value(a),
-            "externalAuthUserId" => self.external_auth_user_id = attr_value(a),
-            "fullName" => self.full_name = attr_value(a),
-            "glsiMinimumSiteRole" => self.glsi_minimum_site_role = attr_value(a),
-            "id" => self.id = attr_value(a),
-            "identifier" => self.identifier = attr_value(a),
-            "identityPoolName" => self.identity_pool_name = attr_value(a),
-            "identityPoolUuid" => self.identity_pool_uuid = attr_value(a),
-            "identityUuid" => self.identity_uuid = attr_value(a),
-            "idpConfigurationId" => self.idp_configuration_id = attr_value(a),
-            "idpConfigurationName" => self.idp_configuration_name = attr_value(a),
-            "language" => self.language = attr_value(a),
-            "lastLogin" => self.last_login = attr_value(a),
-            "locale" => self.locale = attr_value(a),
-            "name" => self.name = attr_value(a),
-            "newUserId" => self.new_user_id = attr_value(a),
-            "ownsContent" => self.owns_content = attr_value(a),
-            "password" => self.password = attr_value(a),
-            "publish" => self.publish = attr_value(a),
-            "role" => self.role = attr_value(a),
-            "siteRole" => self.site_role = attr_value(a),
-            "suppressGettingStarted" => self.suppress_getting_started = attr_value(a),
+            "authSetting" => self.auth_setting = attr_value(raw),
+            "contentAdmin" => self.content_admin = attr_value(raw),
+            "email" => self.email = attr_value(raw),
+            "externalAuthUserId" => self.external_auth_user_id = attr_value(raw),
+            "fullName" => self.full_name = attr_value(raw),
+            "glsiMinimumSiteRole" => self.glsi_minimum_site_role = attr_value(raw),
+            "id" => self.id = attr_value(raw),
+            "identifier" => self.identifier = attr_value(raw),
+            "identityPoolName" => self.identity_pool_name = attr_value(raw),
+            "identityPoolUuid" => self.identity_pool_uuid = attr_value(raw),
+            "identityUuid" => self.identity_uuid = attr_value(raw),
+            "idpConfigurationId" => self.idp_configuration_id = attr_value(raw),
+            "idpConfigurationName" => self.idp_configuration_name = attr_value(raw),
+            "language" => self.language = attr_value(raw),
+            "lastLogin" => self.last_login = attr_value(raw),
+            "locale" => self.locale = attr_value(raw),
+            "name" => self.name = attr_value(raw),
+            "newUserId" => self.new_user_id = attr_value(raw),
+            "ownsContent" => self.owns_content = attr_value(raw),
+            "password" => self.password = attr_value(raw),
+            "publish" => self.publish = attr_value(raw),
+            "role" => self.role = attr_value(raw),
+            "siteRole" => self.site_role = attr_value(raw),
+            "suppressGettingStarted" => self.suppress_getting_started = attr_value(raw),
             _ => {}
         }
     }
@@ -5359,27 +5389,27 @@ impl ReadXml for ViewListType {
 }
 
 impl ReadXml for ViewUsage {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "totalViewCount" => self.total_view_count = attr_value(a),
+            "totalViewCount" => self.total_view_count = attr_value(raw),
             _ => {}
         }
     }
 }
 
 impl ReadXml for ViewType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "contentUrl" => self.content_url = attr_value(a),
-            "createdAt" => self.created_at = attr_value(a),
-            "favoritesTotal" => self.favorites_total = attr_value(a),
-            "hidden" => self.hidden = attr_value(a),
-            "id" => self.id = attr_value(a),
-            "name" => self.name = attr_value(a),
-            "recentlyViewed" => self.recently_viewed = attr_value(a),
-            "sheetType" => self.sheet_type = attr_value(a),
-            "updatedAt" => self.updated_at = attr_value(a),
-            "viewUrlName" => self.view_url_name = attr_value(a),
+            "contentUrl" => self.content_url = attr_value(raw),
+            "createdAt" => self.created_at = attr_value(raw),
+            "favoritesTotal" => self.favorites_total = attr_value(raw),
+            "hidden" => self.hidden = attr_value(raw),
+            "id" => self.id = attr_value(raw),
+            "name" => self.name = attr_value(raw),
+            "recentlyViewed" => self.recently_viewed = attr_value(raw),
+            "sheetType" => self.sheet_type = attr_value(raw),
+            "updatedAt" => self.updated_at = attr_value(raw),
+            "viewUrlName" => self.view_url_name = attr_value(raw),
             _ => {}
         }
     }
@@ -5439,31 +5469,31 @@ impl ReadXml for VirtualConnectionListType {
 }
 
 impl ReadXml for VirtualConnectionSourceConnectionType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "connectionId" => self.connection_id = attr_value(a),
-            "database" => self.database = attr_value(a),
-            "dbClass" => self.db_class = attr_value(a),
-            "port" => self.port = attr_value(a),
-            "server" => self.server = attr_value(a),
-            "username" => self.username = attr_value(a),
+            "connectionId" => self.connection_id = attr_value(raw),
+            "database" => self.database = attr_value(raw),
+            "dbClass" => self.db_class = attr_value(raw),
+            "port" => self.port = attr_value(raw),
+            "server" => self.server = attr_value(raw),
+            "username" => self.username = attr_value(raw),
             _ => {}
         }
     }
 }
 
 impl ReadXml for VirtualConnectionType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "certificationNote" => self.certification_note = attr_value(a),
-            "createdAt" => self.created_at = attr_value(a),
-            "hasExtracts" => self.has_extracts = attr_value(a),
-            "id" => self.id = attr_value(a),
-            "isCertified" => self.is_certified = attr_value(a),
-            "name" => self.name = attr_value(a),
-            "startedAt" => self.started_at = attr_value(a),
-            "updatedAt" => self.updated_at = attr_value(a),
-            "webpageUrl" => self.webpage_url = attr_value(a),
+            "certificationNote" => self.certification_note = attr_value(raw),
+            "createdAt" => self.created_at = attr_value(raw),
+            "hasExtracts" => self.has_extracts = attr_value(raw),
+            "id" => self.id = attr_value(raw),
+            "isCertified" => self.is_certified = attr_value(raw),
+            "name" => self.name = attr_value(raw),
+            "startedAt" => self.started_at = attr_value(raw),
+            "updatedAt" => self.updated_at = attr_value(raw),
+            "webpageUrl" => self.webpage_url = attr_value(raw),
             _ => {}
         }
     }
@@ -5503,21 +5533,21 @@ impl ReadXml for WarningListType {
 }
 
 impl ReadXml for WarningType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "errorCode" => self.error_code = attr_value(a),
-            "id" => self.id = attr_value(a),
-            "message" => self.message = attr_value(a),
+            "errorCode" => self.error_code = attr_value(raw),
+            "id" => self.id = attr_value(raw),
+            "message" => self.message = attr_value(raw),
             _ => {}
         }
     }
 }
 
 impl ReadXml for WebhookDestinationHttpType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "method" => self.method = attr_value(a),
-            "url" => self.url = attr_value(a),
+            "method" => self.method = attr_value(raw),
+            "url" => self.url = attr_value(raw),
             _ => {}
         }
     }
@@ -5686,10 +5716,10 @@ impl ReadXml for WebhookSourceType {
 }
 
 impl ReadXml for WebhookTestResultType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "id" => self.id = attr_value(a),
-            "status" => self.status = attr_value(a),
+            "id" => self.id = attr_value(raw),
+            "status" => self.status = attr_value(raw),
             _ => {}
         }
     }
@@ -5709,15 +5739,15 @@ impl ReadXml for WebhookTestResultType {
 }
 
 impl ReadXml for WebhookType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "createdAt" => self.created_at = attr_value(a),
-            "event" => self.event = attr_value(a),
-            "id" => self.id = attr_value(a),
-            "isEnabled" => self.is_enabled = attr_value(a),
-            "name" => self.name = attr_value(a),
-            "statusChangeReason" => self.status_change_reason = attr_value(a),
-            "updatedAt" => self.updated_at = attr_value(a),
+            "createdAt" => self.created_at = attr_value(raw),
+            "event" => self.event = attr_value(raw),
+            "id" => self.id = attr_value(raw),
+            "isEnabled" => self.is_enabled = attr_value(raw),
+            "name" => self.name = attr_value(raw),
+            "statusChangeReason" => self.status_change_reason = attr_value(raw),
+            "updatedAt" => self.updated_at = attr_value(raw),
             _ => {}
         }
     }
@@ -5757,27 +5787,27 @@ impl ReadXml for WorkbookListType {
 }
 
 impl ReadXml for WorkbookType {
-    fn read_attr(&mut self, name: &str, a: &Attribute<'_>) {
+    fn read_attr(&mut self, name: &str, raw: &str) {
         match name {
-            "contentUrl" => self.content_url = attr_value(a),
-            "createdAt" => self.created_at = attr_value(a),
-            "defaultViewId" => self.default_view_id = attr_value(a),
-            "description" => self.description = attr_value(a),
-            "encryptExtracts" => self.encrypt_extracts = attr_value(a),
-            "hasExtracts" => self.has_extracts = attr_value(a),
-            "id" => self.id = attr_value(a),
-            "lastPublishedAt" => self.last_published_at = attr_value(a),
-            "name" => self.name = attr_value(a),
-            "primaryContentUrl" => self.primary_content_url = attr_value(a),
-            "recentlyViewed" => self.recently_viewed = attr_value(a),
-            "shareDescription" => self.share_description = attr_value(a),
-            "sheetCount" => self.sheet_count = attr_value(a),
-            "showTabs" => self.show_tabs = attr_value(a),
-            "size" => self.size = attr_value(a),
-            "thumbnailsGroupId" => self.thumbnails_group_id = attr_value(a),
-            "thumbnailsUserId" => self.thumbnails_user_id = attr_value(a),
-            "updatedAt" => self.updated_at = attr_value(a),
-            "webpageUrl" => self.webpage_url = attr_value(a),
+            "contentUrl" => self.content_url = attr_value(raw),
+            "createdAt" => self.created_at = attr_value(raw),
+            "defaultViewId" => self.default_view_id = attr_value(raw),
+            "description" => self.description = attr_value(raw),
+            "encryptExtracts" => self.encrypt_extracts = attr_value(raw),
+            "hasExtracts" => self.has_extracts = attr_value(raw),
+            "id" => self.id = attr_value(raw),
+            "lastPublishedAt" => self.last_published_at = attr_value(raw),
+            "name" => self.name = attr_value(raw),
+            "primaryContentUrl" => self.primary_content_url = attr_value(raw),
+            "recentlyViewed" => self.recently_viewed = attr_value(raw),
+            "shareDescription" => self.share_description = attr_value(raw),
+            "sheetCount" => self.sheet_count = attr_value(raw),
+            "showTabs" => self.show_tabs = attr_value(raw),
+            "size" => self.size = attr_value(raw),
+            "thumbnailsGroupId" => self.thumbnails_group_id = attr_value(raw),
+            "thumbnailsUserId" => self.thumbnails_user_id = attr_value(raw),
+            "updatedAt" => self.updated_at = attr_value(raw),
+            "webpageUrl" => self.webpage_url = attr_value(raw),
             _ => {}
         }
     }
