@@ -135,6 +135,7 @@
 //! | `server.schedules.delete(id)` | [`SchedulesEndpoint::delete`] |
 //! | `server.schedules.add_to_schedule(id, workbook=..)` / `(id, datasource=..)` | [`SchedulesEndpoint::add_workbook`], [`SchedulesEndpoint::add_datasource`] |
 //! | `server.jobs.get_by_id(id)`, `.cancel(id)`, `.wait_for_job(id)` | [`JobsEndpoint::get_by_id`], [`JobsEndpoint::cancel`], [`JobsEndpoint::wait_for_job`] |
+//! | `endpoint.get_request(url)`, `.post_request(url, xml)`, `.put_request(..)`, `.delete_request(url)` (or `requests` with `server.auth_token`) for an endpoint TSC does not wrap | [`Server::raw_request`]`(Method::POST, "workbooks/{id}/refresh")` (site-relative) or [`Server::raw_api_request`] (from `/api/{v}/`), `.query(..)`, `.body(&TsRequest)`, `.idempotent(..)`, `.send().await` → `tsc_raw::TsResponse` (module [`raw_request`]) |
 //!
 //! # The reference's exceptions
 //!

@@ -43,8 +43,9 @@
 //! 503, 504, connect errors, timeouts, resets) per the server's
 //! [`RetryPolicy`](crate::RetryPolicy), honouring `Retry-After`. POST and PATCH are not, since
 //! repeating them may do the work twice, unless you state that the call is safe to repeat with
-//! [`RawRequest::idempotent`]`(true)`; `idempotent(false)` turns retries off for any method. A
-//! request that never reached the server (connection refused) is sent again whatever the method.
+//! [`RawRequest::idempotent`]`(true)`; `idempotent(false)` turns these retries off for any
+//! method. Only a request that never reached the server (the connection could not be opened) is
+//! sent again whatever the method, as every call of this crate.
 
 use std::fmt;
 use std::time::Duration;
