@@ -230,6 +230,12 @@ impl Error {
         }
     }
 
+    /// How long the server asked to wait before trying again (its `Retry-After`, typically with
+    /// 429 or 503), if it said.
+    pub fn retry_after(&self) -> Option<std::time::Duration> {
+        self.api().and_then(|e| e.retry_after)
+    }
+
     /// The item does not exist (HTTP 404).
     pub fn is_not_found(&self) -> bool {
         self.status() == Some(StatusCode::NOT_FOUND)

@@ -822,6 +822,7 @@ async fn api_errors_carry_the_servers_retry_after() {
         .await
         .unwrap_err();
     assert_eq!(err.api().unwrap().retry_after, Some(Duration::from_secs(7)));
+    assert_eq!(err.retry_after(), Some(Duration::from_secs(7)));
     let err = server.projects().list().send().await.unwrap_err();
     assert_eq!(err.api().unwrap().retry_after, None);
 }
