@@ -88,7 +88,7 @@ impl WorkbookItem {
     pub fn from_raw(w: tsc_raw::WorkbookType) -> Self {
         let project = w.project.unwrap_or_default();
         WorkbookItem {
-            id: w.id,
+            id: w.id.clone(),
             name: w.name.unwrap_or_default(),
             content_url: w.content_url,
             webpage_url: w.webpage_url,
@@ -105,9 +105,19 @@ impl WorkbookItem {
             created_at: dt(w.created_at),
             updated_at: dt(w.updated_at),
             tags: tags(w.tags),
-            views: w
-                .views
-                .map(|v| v.view.into_iter().map(ViewItem::from_raw).collect()),
+            // Views listed inside a workbook belong to it, like those of `populate_views`.
+            views: w.views.map(|v| {
+                v.view
+                    .into_iter()
+                    .map(|raw| {
+                        let mut view = ViewItem::from_raw(raw);
+                        if view.workbook_id.is_none() {
+                            view.workbook_id.clone_from(&w.id);
+                        }
+                        view
+                    })
+                    .collect()
+            }),
             connections: w.connections.map(|c| {
                 c.connection
                     .into_iter()

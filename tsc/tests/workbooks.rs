@@ -559,3 +559,13 @@ async fn populated_views_know_their_workbook() {
         Some(WB)
     );
 }
+
+#[test]
+fn views_inside_a_workbook_know_it() {
+    let ts = tsc_raw::TsResponse::from_xml(&ts(
+        r#"<workbook id="wb-9" name="W"><views><view id="v1" name="A"/></views></workbook>"#,
+    ))
+    .unwrap();
+    let wb = WorkbookItem::from_raw(*ts.workbook.unwrap());
+    assert_eq!(wb.views.unwrap()[0].workbook_id.as_deref(), Some("wb-9"));
+}
