@@ -165,7 +165,7 @@ def main():
         expect(any(s.content_url == "" for s in sites), "the default site is listed")
         created = server.sites.create(TSC.SiteItem(name="Conformance", content_url="conformance"))
         expect(created.id and created.content_url == "conformance", "site created")
-        expect_error("409001", server.sites.create, TSC.SiteItem(name="Again", content_url="conformance"))
+        expect_error("409002", server.sites.create, TSC.SiteItem(name="Again", content_url="conformance"))
         current = server.sites.get_by_id(server.site_id)
         expect(current.content_url == "", "get_by_id gives the current site")
         created.name = "Conformance renamed"
@@ -264,6 +264,19 @@ def main():
         groups = [g.name for g in TSC.Pager(server.groups)]
         expect("Conformance group renamed" not in groups, "group deleted")
 
+    @check("groups: Active Directory import, at once and as a job")
+    def _():
+        item = TSC.GroupItem("AD conformance", domain_name="example.com")
+        item.minimum_site_role = TSC.UserItem.Roles.Viewer
+        group = server.groups.create_AD_group(item)
+        expect(group.id and group.domain_name == "example.com", "AD group created at once")
+        item = TSC.GroupItem("AD conformance job", domain_name="example.com")
+        item.minimum_site_role = TSC.UserItem.Roles.Viewer
+        job = server.groups.create_AD_group(item, asJob=True)
+        expect(isinstance(job, TSC.JobItem) and job.type == "GroupImport", f"a GroupImport job: {job}")
+        done = server.jobs.wait_for_job(job.id, timeout=30)
+        expect(done.finish_code == 0, f"the import job succeeded: {done.finish_code}")
+
     # ---------------------------------------------------------------- workbooks
     @check("workbooks: publish a small .twbx")
     def _():
@@ -300,6 +313,8 @@ def main():
         expect(wb.name == "Big workbook" and wb.project_name == "Child", "get_by_id")
         server.workbooks.populate_views(wb)
         expect(sorted(v.name for v in wb.views) == ["Détails", "Overview"], f"views: {[v.name for v in wb.views]}")
+        server.workbooks.populate_views(wb, usage=True)
+        expect(all(v.total_views is not None for v in wb.views), "views carry usage statistics when asked")
         server.workbooks.populate_connections(wb)
         expect(len(wb.connections) >= 1, "connections")
         server.workbooks.populate_preview_image(wb)

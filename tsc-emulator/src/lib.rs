@@ -78,9 +78,11 @@
 //! (`_all_`, `_default_` or a list). An unknown filter or sort field is 400065.
 //!
 //! Errors answer with Tableau's HTTP status and `<error code><summary/><detail/></error>`; the
-//! codes are in [`codes`]. A missing token is 401000, an unknown, signed-out or expired one
-//! 401002; a token used on another site's URL 403002; a role that may not do something 403000;
-//! unknown URLs 404003 and a wrong method 405000. Nothing a client sends makes it panic.
+//! codes are in [`codes`], each marked as confirmed by the Tableau REST API reference, observed
+//! from real servers, or the emulator's guess. A missing token is 401000, an unknown, signed-out
+//! or expired one 401002; a token used on another site's URL 403000 (a guess); a role that may
+//! not do something 403004; unknown URLs 404003 and a wrong method 405000. Nothing a client
+//! sends makes it panic.
 //!
 //! # Binary
 //!

@@ -1333,3 +1333,167 @@ async fn workbook_views_carry_usage_statistics_when_asked() {
         assert_eq!(count, same.usage.as_ref().and_then(|u| u.total_view_count));
     }
 }
+
+/// The codes Tableau's REST API reference documents for these conditions, written out (not taken
+/// from `codes`) so a wrong constant fails here.
+#[tokio::test]
+async fn error_codes_match_the_tableau_reference() {
+    let emu = Emulator::builder().seed_workbooks(2).start().await.unwrap();
+    let api = Api::sign_in(&emu).await;
+    let none = "00000000-0000-4000-8000-000000000000";
+    let check = |a: Answer, status: u16, code: u64, what: &str| {
+        assert_eq!(
+            (a.status.as_u16(), a.error_code()),
+            (status, code),
+            "{what}: {}",
+            a.text
+        );
+    };
+
+    check(
+        api.get(&api.site_path(&format!("jobs/{none}"))).await,
+        404,
+        404018,
+        "job",
+    );
+    check(
+        api.get(&format!("schedules/{none}")).await,
+        404,
+        404023,
+        "schedule",
+    );
+    check(
+        api.send(
+            Method::PUT,
+            &api.site_path(&format!("fileUploads/{none}")),
+            "",
+        )
+        .await,
+        404,
+        404015,
+        "upload session",
+    );
+    let r = api.get(&api.site_path("workbooks")).await.xml();
+    let wbs = r.workbooks.unwrap().workbook;
+    let (first, second) = (&wbs[0], &wbs[1]);
+    let wb = second.id.clone().unwrap();
+    check(
+        api.send(
+            Method::DELETE,
+            &api.site_path(&format!("workbooks/{wb}/tags/nope")),
+            "",
+        )
+        .await,
+        404,
+        404007,
+        "tag",
+    );
+    // Renaming a workbook onto a name its project holds.
+    let rename = format!(
+        r#"<tsRequest><workbook name="{}"><project id="{}"/></workbook></tsRequest>"#,
+        first.name.as_deref().unwrap(),
+        first.project.as_ref().unwrap().id.as_deref().unwrap()
+    );
+    check(
+        api.send(
+            Method::PUT,
+            &api.site_path(&format!("workbooks/{wb}")),
+            &rename,
+        )
+        .await,
+        409,
+        409013,
+        "workbook name conflict",
+    );
+    // The same for data sources.
+    let project = api.default_project().await;
+    let mut ds_ids = Vec::new();
+    for name in ["One", "Two"] {
+        let payload = format!(
+            r#"<tsRequest><datasource name="{name}"><project id="{project}"/></datasource></tsRequest>"#
+        );
+        let a = api
+            .publish(
+                "datasources?datasourceType=tds",
+                &payload,
+                "tableau_datasource",
+                "d.tds",
+                b"<datasource/>",
+            )
+            .await;
+        assert_eq!(a.status, StatusCode::CREATED, "{}", a.text);
+        ds_ids.push(a.xml().datasource.unwrap().id.unwrap());
+    }
+    check(
+        api.send(
+            Method::PUT,
+            &api.site_path(&format!("datasources/{}", ds_ids[1])),
+            r#"<tsRequest><datasource name="One"/></tsRequest>"#,
+        )
+        .await,
+        409,
+        409015,
+        "data source name conflict",
+    );
+
+    // Sites: a content URL taken is 409002; the default site cannot be deleted (403002).
+    let site = r#"<tsRequest><site name="Codes" contentUrl="codes"/></tsRequest>"#;
+    assert_eq!(
+        api.send(Method::POST, "sites", site).await.status,
+        StatusCode::CREATED
+    );
+    let again = r#"<tsRequest><site name="Codes again" contentUrl="codes"/></tsRequest>"#;
+    check(
+        api.send(Method::POST, "sites", again).await,
+        409,
+        409002,
+        "site URL",
+    );
+    check(
+        api.send(Method::DELETE, &format!("sites/{}", api.site), "")
+            .await,
+        403,
+        403002,
+        "default site deletion",
+    );
+    // A missing name is a bad request body (400000).
+    check(
+        api.send(
+            Method::POST,
+            &api.site_path("groups"),
+            "<tsRequest><group/></tsRequest>",
+        )
+        .await,
+        400,
+        400000,
+        "missing name",
+    );
+
+    // A viewer: 403004 for what the role does not allow, 403009 for its own site role.
+    emu.add_user("vic", "secret", "Viewer");
+    let viewer = Api::sign_in_as(&emu, "vic", "secret").await;
+    check(
+        viewer
+            .send(
+                Method::POST,
+                &viewer.site_path("projects"),
+                r#"<tsRequest><project name="No"/></tsRequest>"#,
+            )
+            .await,
+        403,
+        403004,
+        "role",
+    );
+    check(
+        viewer
+            .send(
+                Method::PUT,
+                &viewer.site_path(&format!("users/{}", viewer.user)),
+                r#"<tsRequest><user siteRole="Creator"/></tsRequest>"#,
+            )
+            .await,
+        403,
+        403009,
+        "own site role",
+    );
+}

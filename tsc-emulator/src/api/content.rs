@@ -284,7 +284,7 @@ pub(crate) fn update_datasource(st: &mut State, req: &Req) -> Result<Reply, ApiE
             && d.name().eq_ignore_ascii_case(&name)
     }) {
         return Err(ApiError::conflict(
-            codes::CONTENT_CONFLICT,
+            codes::DATASOURCE_NAME_CONFLICT,
             format!("A data source named '{name}' already exists in the target project."),
         ));
     }

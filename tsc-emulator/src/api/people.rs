@@ -149,7 +149,10 @@ pub(crate) fn update_user(st: &mut State, req: &Req) -> Result<Reply, ApiError> 
     let from = need(req.ts_request()?.user, "user")?;
     check_role(&from.site_role)?;
     if from.site_role.is_some() && !admin {
-        return Err(ApiError::forbidden(
+        return Err(ApiError::new(
+            403,
+            codes::LICENSING_UPDATE_ON_SELF,
+            "Forbidden",
             "Users cannot change their own site role.",
         ));
     }

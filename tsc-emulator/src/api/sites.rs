@@ -211,7 +211,12 @@ pub(crate) fn delete(st: &mut State, req: &Req) -> Result<Reply, ApiError> {
     }
     let id = find_site(st, req)?.id.clone();
     if id == st.default_site_id {
-        return Err(ApiError::forbidden("The default site cannot be deleted."));
+        return Err(ApiError::new(
+            403,
+            codes::DEFAULT_SITE_DELETION,
+            "Forbidden",
+            "The default site cannot be deleted.",
+        ));
     }
     st.sites.remove(&id);
     st.users.retain(|x| x.site_id != id);

@@ -645,7 +645,7 @@ pub(crate) fn update(st: &mut State, req: &Req) -> Result<Reply, ApiError> {
             && w.name().eq_ignore_ascii_case(&name)
     }) {
         return Err(ApiError::conflict(
-            codes::CONTENT_CONFLICT,
+            codes::WORKBOOK_NAME_CONFLICT,
             format!("A workbook named '{name}' already exists in the target project."),
         ));
     }
