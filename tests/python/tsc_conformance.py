@@ -286,10 +286,10 @@ def main():
         expect(wb.project_id == state["project"].id, "in the project")
         state["wb"] = wb
 
-    @check("workbooks: publish again without overwrite gives 409, with overwrite works")
+    @check("workbooks: publish again without overwrite gives 403007, with overwrite works")
     def _():
         item = TSC.WorkbookItem(project_id=state["project"].id, name="Sample")
-        expect_error("409", server.workbooks.publish, item, small_twbx, TSC.Server.PublishMode.CreateNew)
+        expect_error("403007", server.workbooks.publish, item, small_twbx, TSC.Server.PublishMode.CreateNew)
         wb = server.workbooks.publish(item, small_twbx, TSC.Server.PublishMode.Overwrite)
         expect(wb.id == state["wb"].id, "overwrite keeps the id")
 
@@ -404,11 +404,12 @@ def main():
         expect(len(every) == pagination.total_available, "Pager over views")
 
     # ---------------------------------------------------------------- data sources
-    @check("datasources: publish .tdsx, get, connections, update, download")
+    @check("datasources: publish .tdsx, again without overwrite (403007), get, connections, update, download")
     def _():
         item = TSC.DatasourceItem(state["project"].id, name="World Indicators")
         ds = server.datasources.publish(item, tdsx, TSC.Server.PublishMode.CreateNew)
         expect(ds.id and ds.name == "World Indicators", "published")
+        expect_error("403007", server.datasources.publish, item, tdsx, TSC.Server.PublishMode.CreateNew)
         ds = server.datasources.get_by_id(ds.id)
         server.datasources.populate_connections(ds)
         expect(len(ds.connections) >= 1, "connections")

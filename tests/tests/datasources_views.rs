@@ -52,7 +52,9 @@ async fn datasources_crud_connections_and_download() {
         .send()
         .await
         .unwrap_err();
-    assert!(err.is_conflict(), "{err:?}");
+    // Tableau forbids it: HTTP 403, code 403007 ("overwrite forbidden").
+    assert!(err.is_forbidden(), "{err:?}");
+    assert_eq!(err.code(), Some("403007"), "{err:?}");
     // Data sources, unlike workbooks, may be appended to.
     let appended = server
         .datasources()

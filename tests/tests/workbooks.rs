@@ -65,7 +65,7 @@ async fn publish_get_update_delete() {
     assert_eq!(got.sheet_count, Some(2));
     assert!(got.created_at.is_some());
 
-    // Publishing the same name again: CreateNew conflicts, Overwrite replaces in place.
+    // Publishing the same name again: CreateNew is refused, Overwrite replaces in place.
     let err = server
         .workbooks()
         .publish(
@@ -76,7 +76,9 @@ async fn publish_get_update_delete() {
         .send()
         .await
         .unwrap_err();
-    assert!(err.is_conflict(), "{err:?}");
+    // Tableau forbids it: HTTP 403, code 403007 ("overwrite forbidden").
+    assert!(err.is_forbidden(), "{err:?}");
+    assert_eq!(err.code(), Some("403007"), "{err:?}");
     let again = server
         .workbooks()
         .publish(

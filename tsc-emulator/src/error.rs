@@ -142,11 +142,10 @@ pub mod codes {
     /// A schedule with this name already exists.
     /// Confirmed: "Jobs, Tasks, and Schedules Methods", Create Schedule and Update Schedule.
     pub const SCHEDULE_CONFLICT: &str = "409021";
-    /// Publishing content whose name exists in the project without `overwrite=true`.
-    /// Guess: the reference documents this condition as HTTP 403, code 403007 ("Publishing
-    /// Methods", Publish Workbook and Publish Data Source: overwrite forbidden); the emulator
-    /// keeps HTTP 409 because `tsc` and its tests treat it as a conflict.
-    pub const CONTENT_CONFLICT: &str = "409090";
+    /// Publishing content whose name exists in the project without `overwrite=true` (HTTP 403).
+    /// Confirmed: "Publishing Methods", Publish Workbook and Publish Data Source (overwrite
+    /// forbidden).
+    pub const OVERWRITE_FORBIDDEN: &str = "403007";
     /// Renaming or moving a workbook onto a name its project already holds.
     /// Observed: real servers answer 409013 "A workbook with the name .. already exists in that
     /// project" (server-client-python issue #211); the reference lists no code for it.
@@ -205,6 +204,18 @@ impl ApiError {
     }
     pub fn forbidden(detail: impl Into<String>) -> Self {
         Self::new(403, codes::FORBIDDEN, "Forbidden", detail)
+    }
+    /// Publishing onto the name of an existing `kind` ("workbook", "data source") without
+    /// `overwrite=true`.
+    pub fn overwrite_forbidden(kind: &str, name: &str) -> Self {
+        Self::new(
+            403,
+            codes::OVERWRITE_FORBIDDEN,
+            "Forbidden",
+            format!(
+                "A {kind} named '{name}' already exists in the project. Publish with overwrite=true to replace it."
+            ),
+        )
     }
     pub fn invalid_token() -> Self {
         Self::new(

@@ -691,7 +691,7 @@ async fn publish_then_download_with_content_disposition() {
         .await;
     assert_eq!(
         (a.status, a.error_code()),
-        (StatusCode::CONFLICT, code(codes::CONTENT_CONFLICT))
+        (StatusCode::FORBIDDEN, code(codes::OVERWRITE_FORBIDDEN))
     );
     let a = api
         .publish(
@@ -1434,6 +1434,23 @@ async fn error_codes_match_the_tableau_reference() {
         409,
         409015,
         "data source name conflict",
+    );
+    // Publishing onto an existing data source name without overwrite is 403007, as on Tableau.
+    let payload = format!(
+        r#"<tsRequest><datasource name="One"><project id="{project}"/></datasource></tsRequest>"#
+    );
+    check(
+        api.publish(
+            "datasources?datasourceType=tds",
+            &payload,
+            "tableau_datasource",
+            "d.tds",
+            b"<datasource/>",
+        )
+        .await,
+        403,
+        403007,
+        "overwrite forbidden",
     );
 
     // Sites: a content URL taken is 409002; the default site cannot be deleted (403002).

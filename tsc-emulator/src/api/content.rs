@@ -169,12 +169,7 @@ pub(crate) fn publish_datasource(st: &mut State, req: &Req) -> Result<Reply, Api
         })
         .map(|d| d.id.clone());
     if existing.is_some() && !overwrite && !append {
-        return Err(ApiError::conflict(
-            codes::CONTENT_CONFLICT,
-            format!(
-                "A data source named '{name}' already exists in the project. Publish with overwrite=true to replace it."
-            ),
-        ));
+        return Err(ApiError::overwrite_forbidden("data source", &name));
     }
     let t = now();
     let mut connections = payload_connections(st, None, from.connection_credentials.as_ref());

@@ -491,12 +491,7 @@ pub(crate) fn publish(st: &mut State, req: &Req) -> Result<Reply, ApiError> {
         })
         .map(|w| w.id.clone());
     if existing.is_some() && !overwrite {
-        return Err(ApiError::conflict(
-            codes::CONTENT_CONFLICT,
-            format!(
-                "A workbook named '{name}' already exists in the project. Publish with overwrite=true to replace it."
-            ),
-        ));
+        return Err(ApiError::overwrite_forbidden("workbook", &name));
     }
     let caller = req.caller()?.user_id.clone();
     let t = now();

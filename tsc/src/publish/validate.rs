@@ -15,7 +15,8 @@ use crate::error::InputError;
 /// | `Replace` | **no** | yes | `replace=true` (as the Python TSC) |
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum PublishMode {
-    /// Create a new item; fails if one with the same name exists in the project.
+    /// Create a new item; fails if one with the same name exists in the project (Tableau answers
+    /// HTTP 403, code 403007 "overwrite forbidden": [`Error::is_forbidden`](crate::Error::is_forbidden)).
     #[default]
     CreateNew,
     /// Replace an existing item of the same name (or create it).
