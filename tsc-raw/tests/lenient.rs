@@ -135,15 +135,18 @@ fn string_attributes_keep_empty_values() {
 
 #[test]
 fn attribute_values_are_unescaped_and_normalized_in_any_quoting() {
-    let xml = "<tsResponse><user name = 'it&apos;s &amp; \u{e9}&#233;' fullName=\"a\tb\nc\" email=\"&lt;x&gt;\" \
-               locale=\"a &unknown; b\" siteRole=\"Viewer\"/></tsResponse>";
+    let xml = "<tsResponse><user name = 'it&apos;s &amp; \u{e9}&#233;&#xE9;&quot;' fullName=\"a\tb\nc\" \
+               email=\"&lt;x&gt;\" locale=\"a &unknown; b\" siteRole=\"Viewer\" \
+               language=\"a&#10;b&#x9;\"/></tsResponse>";
     let u = TsResponse::from_xml(xml).unwrap().user.unwrap();
-    assert_eq!(u.name.as_deref(), Some("it's & \u{e9}\u{e9}"));
+    assert_eq!(u.name.as_deref(), Some("it's & \u{e9}\u{e9}\u{e9}\""));
     assert_eq!(u.full_name.as_deref(), Some("a b c"));
     assert_eq!(u.email.as_deref(), Some("<x>"));
     // an entity XML does not define: the raw text is kept rather than failing the response
     assert_eq!(u.locale.as_deref(), Some("a &unknown; b"));
     assert_eq!(u.site_role, Some(SiteRoleType::Viewer));
+    // character references are not white-space normalized
+    assert_eq!(u.language.as_deref(), Some("a\nb\t"));
 }
 
 #[test]
