@@ -204,49 +204,78 @@ impl Project {
     }
 }
 
-pub(crate) struct Workbook {
+/// A published workbook or data source. `item.project` and `item.owner` hold only ids; names,
+/// size and views are filled in when answering.
+pub(crate) struct Content<T> {
     pub id: String,
     pub site_id: String,
-    /// `project` and `owner` hold only ids; names, size and views are filled in when answering.
-    pub item: WorkbookType,
+    pub item: T,
     pub file: StoredFile,
     pub connections: Vec<ConnectionType>,
 }
 
-impl Workbook {
+/// A published workbook.
+pub(crate) type Workbook = Content<WorkbookType>;
+/// A published data source.
+pub(crate) type Datasource = Content<DataSourceType>;
+
+/// The fields a workbook and a data source item share.
+pub(crate) trait ContentItem {
+    fn name(&self) -> &Option<String>;
+    fn project_id(&self) -> Option<&String>;
+    fn owner_id(&self) -> Option<&String>;
+}
+
+macro_rules! content_item {
+    ($($t:ty),*) => { $(impl ContentItem for $t {
+        fn name(&self) -> &Option<String> {
+            &self.name
+        }
+        fn project_id(&self) -> Option<&String> {
+            self.project.as_ref().and_then(|p| p.id.as_ref())
+        }
+        fn owner_id(&self) -> Option<&String> {
+            self.owner.as_ref().and_then(|o| o.id.as_ref())
+        }
+    })* };
+}
+content_item!(WorkbookType, DataSourceType);
+
+impl<T> HasId for Content<T> {
+    fn id(&self) -> &str {
+        &self.id
+    }
+}
+
+impl<T: ContentItem> Content<T> {
     pub fn name(&self) -> &str {
-        txt(&self.item.name)
+        txt(self.item.name())
     }
     pub fn project_id(&self) -> &str {
-        ref_id(self.item.project.as_ref().and_then(|p| p.id.as_ref()))
+        ref_id(self.item.project_id())
     }
     pub fn owner_id(&self) -> &str {
-        ref_id(self.item.owner.as_ref().and_then(|o| o.id.as_ref()))
+        ref_id(self.item.owner_id())
     }
+}
+
+impl Workbook {
     pub fn tags(&self) -> Vec<String> {
         tag_list(&self.item.tags)
     }
 }
 
-pub(crate) struct Datasource {
-    pub id: String,
-    pub site_id: String,
-    /// `project` and `owner` hold only ids; names and size are filled in when answering.
-    pub item: DataSourceType,
-    pub file: StoredFile,
-    pub connections: Vec<ConnectionType>,
-}
-
-impl Datasource {
-    pub fn name(&self) -> &str {
-        txt(&self.item.name)
-    }
-    pub fn project_id(&self) -> &str {
-        ref_id(self.item.project.as_ref().and_then(|p| p.id.as_ref()))
-    }
-    pub fn owner_id(&self) -> &str {
-        ref_id(self.item.owner.as_ref().and_then(|o| o.id.as_ref()))
-    }
+/// The workbooks (or data sources) of `table` on `site` named `name` (case-insensitively) in
+/// project `project_id`.
+pub(crate) fn named_in_project<'a, T: ContentItem>(
+    table: &'a Table<Content<T>>,
+    site: &'a str,
+    project_id: &'a str,
+    name: &'a str,
+) -> impl Iterator<Item = &'a Content<T>> {
+    table.iter().filter(move |c| {
+        c.site_id == site && c.project_id() == project_id && c.name().eq_ignore_ascii_case(name)
+    })
 }
 
 pub(crate) struct View {
@@ -321,8 +350,6 @@ has_id!(
     User,
     Group,
     Project,
-    Workbook,
-    Datasource,
     View,
     Schedule,
     Task,

@@ -7,15 +7,15 @@ use tsc_raw::{
 };
 
 use super::workbooks::{
-    PNG, apply_connection_update, finished_job, payload_connections, publish_ext, publish_project,
-    receive_upload, site_workbook, size_mb,
+    ContentUpdate, PNG, apply_connection_update, content_update, finished_job, payload_connections,
+    publish_ext, publish_project, receive_upload, site_workbook, size_mb,
 };
 use super::{Reply, Req, need, require_publisher, tag_labels};
 use crate::error::{ApiError, codes};
 use crate::query::{Val, apply, flag, select};
 use crate::store::{
-    Datasource, State, StoredFile, UploadSession, View, content_url_for, dt, dtxt, now,
-    project_ref, s, tag_list, tags_of, txt, user_ref,
+    Datasource, State, StoredFile, UploadSession, View, content_url_for, dt, dtxt,
+    named_in_project, now, project_ref, s, tag_list, tags_of, txt, user_ref,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -159,14 +159,8 @@ pub(crate) fn publish_datasource(st: &mut State, req: &Req) -> Result<Reply, Api
     }
     let project_id = publish_project(st, &site, from.project.as_ref())?;
     let (overwrite, append) = (flag(&req.query, "overwrite"), flag(&req.query, "append"));
-    let existing = st
-        .datasources
-        .iter()
-        .find(|d| {
-            d.site_id == site
-                && d.project_id() == project_id
-                && d.name().eq_ignore_ascii_case(&name)
-        })
+    let existing = named_in_project(&st.datasources, &site, &project_id, &name)
+        .next()
         .map(|d| d.id.clone());
     if existing.is_some() && !overwrite && !append {
         return Err(ApiError::overwrite_forbidden("data source", &name));
@@ -246,51 +240,18 @@ pub(crate) fn update_datasource(st: &mut State, req: &Req) -> Result<Reply, ApiE
     require_publisher(st, req)?;
     let (site, id) = (req.param(0).to_string(), req.param(1).to_string());
     let current = site_datasource(st, &site, &id)?;
-    let (current_project, current_name) =
-        (current.project_id().to_string(), current.name().to_string());
     let from = need(req.ts_request()?.datasource, "datasource")?;
-    let project_id = match from
-        .project
-        .as_ref()
-        .and_then(|p| p.id.as_deref())
-        .filter(|p| !p.is_empty())
-    {
-        Some(pid) => {
-            if st.projects.get(pid).is_none_or(|p| p.site_id != site) {
-                return Err(ApiError::not_found(
-                    codes::PROJECT_NOT_FOUND,
-                    "Project",
-                    pid,
-                ));
-            }
-            pid.to_string()
-        }
-        None => current_project,
-    };
-    let name = from
-        .name
-        .clone()
-        .filter(|n| !n.is_empty())
-        .unwrap_or(current_name);
-    if st.datasources.iter().any(|d| {
-        d.site_id == site
-            && d.id != id
-            && d.project_id() == project_id
-            && d.name().eq_ignore_ascii_case(&name)
-    }) {
-        return Err(ApiError::conflict(
-            codes::DATASOURCE_NAME_CONFLICT,
-            format!("A data source named '{name}' already exists in the target project."),
-        ));
-    }
-    let new_owner = from
-        .owner
-        .as_ref()
-        .and_then(|o| o.id.clone())
-        .filter(|o| !o.is_empty());
-    if let Some(owner) = &new_owner {
-        super::people::site_user(st, &site, owner)?;
-    }
+    let ContentUpdate {
+        project_id,
+        name,
+        owner,
+    } = content_update(
+        st,
+        &st.datasources,
+        current,
+        &from,
+        (codes::DATASOURCE_NAME_CONFLICT, "data source"),
+    )?;
     let d = datasource_mut(st, &id)?;
     d.item.name = Some(name);
     d.item.project = project_ref(&project_id);
@@ -303,7 +264,7 @@ pub(crate) fn update_datasource(st: &mut State, req: &Req) -> Result<Reply, ApiE
     if from.description.is_some() {
         d.item.description = from.description.clone();
     }
-    if let Some(owner) = new_owner {
+    if let Some(owner) = owner {
         d.item.owner = user_ref(&owner);
     }
     d.item.updated_at = dt(&now());

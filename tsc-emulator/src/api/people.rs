@@ -6,7 +6,7 @@ use tsc_raw::{
 
 use super::{Reply, Req, need, require_admin};
 use crate::error::{ApiError, codes};
-use crate::query::{Val, apply, flag, select};
+use crate::query::{ListParams, Val, apply, flag, select};
 use crate::store::{Group, State, User, dtxt, new_user_item, s, txt};
 
 pub(crate) fn user_out(u: &User, fields: &Option<Vec<String>>) -> UserType {
@@ -43,6 +43,19 @@ pub(crate) fn site_user<'a>(st: &'a State, site: &str, id: &str) -> Result<&'a U
         .get(id)
         .filter(|u| u.site_id == site)
         .ok_or_else(|| ApiError::not_found(codes::USER_NOT_FOUND, "User", id))
+}
+
+/// The new owner an update request names (an empty id is none), checked to be a user of `site`.
+pub(crate) fn requested_owner(
+    st: &State,
+    site: &str,
+    owner_id: Option<&String>,
+) -> Result<Option<String>, ApiError> {
+    let owner = owner_id.filter(|o| !o.is_empty()).cloned();
+    if let Some(owner) = &owner {
+        site_user(st, site, owner)?;
+    }
+    Ok(owner)
 }
 
 fn users_page<'a>(items: impl Iterator<Item = &'a User>, req: &Req) -> Result<Reply, ApiError> {
@@ -231,15 +244,11 @@ pub(crate) fn remove_user(st: &mut State, req: &Req) -> Result<Reply, ApiError> 
     Ok(Reply::NoContent)
 }
 
-pub(crate) fn user_groups(st: &mut State, req: &Req) -> Result<Reply, ApiError> {
-    let p = req.list_params()?;
-    let (site, id) = (req.param(0).to_string(), req.param(1).to_string());
-    site_user(st, &site, &id)?;
-    let items = st
-        .groups
-        .iter()
-        .filter(|g| g.site_id == site && g.members.contains(&id));
-    let paged = apply(items, &p, |g, f| group_field(g, f))?;
+fn groups_page<'a>(
+    items: impl Iterator<Item = &'a Group>,
+    p: &ListParams,
+) -> Result<Reply, ApiError> {
+    let paged = apply(items, p, |g, f| group_field(g, f))?;
     Ok(Reply::ok(TsResponse {
         pagination: paged.pagination(),
         groups: Some(Box::new(GroupListType {
@@ -251,6 +260,17 @@ pub(crate) fn user_groups(st: &mut State, req: &Req) -> Result<Reply, ApiError> 
         })),
         ..Default::default()
     }))
+}
+
+pub(crate) fn user_groups(st: &mut State, req: &Req) -> Result<Reply, ApiError> {
+    let p = req.list_params()?;
+    let (site, id) = (req.param(0).to_string(), req.param(1).to_string());
+    site_user(st, &site, &id)?;
+    let items = st
+        .groups
+        .iter()
+        .filter(|g| g.site_id == site && g.members.contains(&id));
+    groups_page(items, &p)
 }
 
 pub(crate) fn user_workbooks(st: &mut State, req: &Req) -> Result<Reply, ApiError> {
@@ -337,18 +357,7 @@ pub(crate) fn list_groups(st: &mut State, req: &Req) -> Result<Reply, ApiError> 
     let p = req.list_params()?;
     let site = req.param(0);
     let items = st.groups.iter().filter(|g| g.site_id == site);
-    let paged = apply(items, &p, |g, f| group_field(g, f))?;
-    Ok(Reply::ok(TsResponse {
-        pagination: paged.pagination(),
-        groups: Some(Box::new(GroupListType {
-            group: paged
-                .items
-                .iter()
-                .map(|g| group_out(g, &p.fields))
-                .collect(),
-        })),
-        ..Default::default()
-    }))
+    groups_page(items, &p)
 }
 
 fn check_group_name(st: &State, site: &str, id: Option<&str>, name: &str) -> Result<(), ApiError> {

@@ -372,7 +372,11 @@ pub(crate) fn create_project(st: &mut State, req: &Req) -> Result<Reply, ApiErro
     Ok(out)
 }
 
-fn site_project<'a>(st: &'a State, site: &str, id: &str) -> Result<&'a Project, ApiError> {
+pub(crate) fn site_project<'a>(
+    st: &'a State,
+    site: &str,
+    id: &str,
+) -> Result<&'a Project, ApiError> {
     st.projects
         .get(id)
         .filter(|x| x.site_id == site)
@@ -413,14 +417,8 @@ pub(crate) fn update_project(st: &mut State, req: &Req) -> Result<Reply, ApiErro
         }
     };
     check_project_name(st, &site, Some(&id), &name, parent.as_deref())?;
-    let new_owner = from
-        .owner
-        .as_ref()
-        .and_then(|o| o.id.clone())
-        .filter(|o| !o.is_empty());
-    if let Some(owner) = &new_owner {
-        super::people::site_user(st, &site, owner)?;
-    }
+    let new_owner =
+        super::people::requested_owner(st, &site, from.owner.as_ref().and_then(|o| o.id.as_ref()))?;
     let project = st
         .projects
         .get_mut(&id)

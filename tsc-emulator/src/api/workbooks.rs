@@ -8,12 +8,14 @@ use tsc_raw::{
     TsResponse, UserType, ViewListType, ViewType, WorkbookListType, WorkbookType,
 };
 
+use super::people::requested_owner;
+use super::sites::site_project;
 use super::{Reply, Req, need, parse_bool, parse_ts_request, require_publisher, tag_labels};
 use crate::error::{ApiError, codes};
 use crate::query::{Val, apply, flag, param, select};
 use crate::store::{
-    Job, State, StoredFile, View, Workbook, content_url_for, dt, dtxt, now, project_ref, s,
-    tag_list, tags_of, txt, user_ref,
+    Content, ContentItem, Job, State, StoredFile, Table, View, Workbook, content_url_for, dt, dtxt,
+    named_in_project, now, project_ref, s, tag_list, tags_of, txt, user_ref,
 };
 
 /// A 1x1 transparent PNG, answered for preview and view images.
@@ -393,21 +395,54 @@ pub(crate) fn publish_project(
         .and_then(|p| p.id.as_deref())
         .filter(|p| !p.is_empty())
     {
-        Some(pid) => {
-            if st.projects.get(pid).is_none_or(|p| p.site_id != site) {
-                return Err(ApiError::not_found(
-                    codes::PROJECT_NOT_FOUND,
-                    "Project",
-                    pid,
-                ));
-            }
-            Ok(pid.to_string())
-        }
+        Some(pid) => Ok(site_project(st, site, pid)?.id.clone()),
         None => st
             .default_project(site)
             .map(|p| p.id.clone())
             .ok_or_else(|| ApiError::not_found(codes::PROJECT_NOT_FOUND, "Project", "default")),
     }
+}
+
+/// Where an updated workbook or data source goes: see [`content_update`].
+pub(crate) struct ContentUpdate {
+    pub project_id: String,
+    pub name: String,
+    pub owner: Option<String>,
+}
+
+/// The project, name and owner an Update Workbook or Update Data Source request asks for (each
+/// defaulting to the current one), checked in this order: the project is on the item's
+/// site, no other item of `table` in that project has the name (409 with `name_conflict`,
+/// "A {kind} named .. already exists"), and the new owner is a user of the site.
+pub(crate) fn content_update<T: ContentItem>(
+    st: &State,
+    table: &Table<Content<T>>,
+    current: &Content<T>,
+    requested: &T,
+    (name_conflict, kind): (&'static str, &str),
+) -> Result<ContentUpdate, ApiError> {
+    let site = current.site_id.as_str();
+    let project_id = match requested.project_id().filter(|p| !p.is_empty()) {
+        Some(pid) => site_project(st, site, pid)?.id.clone(),
+        None => current.project_id().to_string(),
+    };
+    let name = requested
+        .name()
+        .clone()
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(|| current.name().to_string());
+    if named_in_project(table, site, &project_id, &name).any(|c| c.id != current.id) {
+        return Err(ApiError::conflict(
+            name_conflict,
+            format!("A {kind} named '{name}' already exists in the target project."),
+        ));
+    }
+    let owner = requested_owner(st, site, requested.owner_id())?;
+    Ok(ContentUpdate {
+        project_id,
+        name,
+        owner,
+    })
 }
 
 /// A job of `type_`: finished at once, or running for the emulator's job duration.
@@ -481,14 +516,8 @@ pub(crate) fn publish(st: &mut State, req: &Req) -> Result<Reply, ApiError> {
     }
     let project_id = publish_project(st, &site, from.project.as_ref())?;
     let overwrite = flag(&req.query, "overwrite");
-    let existing = st
-        .workbooks
-        .iter()
-        .find(|w| {
-            w.site_id == site
-                && w.project_id() == project_id
-                && w.name().eq_ignore_ascii_case(&name)
-        })
+    let existing = named_in_project(&st.workbooks, &site, &project_id, &name)
+        .next()
         .map(|w| w.id.clone());
     if existing.is_some() && !overwrite {
         return Err(ApiError::overwrite_forbidden("workbook", &name));
@@ -607,51 +636,18 @@ pub(crate) fn update(st: &mut State, req: &Req) -> Result<Reply, ApiError> {
     require_publisher(st, req)?;
     let (site, id) = (req.param(0).to_string(), req.param(1).to_string());
     let current = site_workbook(st, &site, &id)?;
-    let (current_project, current_name) =
-        (current.project_id().to_string(), current.name().to_string());
     let from = need(req.ts_request()?.workbook, "workbook")?;
-    let project_id = match from
-        .project
-        .as_ref()
-        .and_then(|p| p.id.as_deref())
-        .filter(|p| !p.is_empty())
-    {
-        Some(pid) => {
-            if st.projects.get(pid).is_none_or(|p| p.site_id != site) {
-                return Err(ApiError::not_found(
-                    codes::PROJECT_NOT_FOUND,
-                    "Project",
-                    pid,
-                ));
-            }
-            pid.to_string()
-        }
-        None => current_project,
-    };
-    let name = from
-        .name
-        .clone()
-        .filter(|n| !n.is_empty())
-        .unwrap_or(current_name);
-    if st.workbooks.iter().any(|w| {
-        w.site_id == site
-            && w.id != id
-            && w.project_id() == project_id
-            && w.name().eq_ignore_ascii_case(&name)
-    }) {
-        return Err(ApiError::conflict(
-            codes::WORKBOOK_NAME_CONFLICT,
-            format!("A workbook named '{name}' already exists in the target project."),
-        ));
-    }
-    let new_owner = from
-        .owner
-        .as_ref()
-        .and_then(|o| o.id.clone())
-        .filter(|o| !o.is_empty());
-    if let Some(owner) = &new_owner {
-        super::people::site_user(st, &site, owner)?;
-    }
+    let ContentUpdate {
+        project_id,
+        name,
+        owner,
+    } = content_update(
+        st,
+        &st.workbooks,
+        current,
+        &from,
+        (codes::WORKBOOK_NAME_CONFLICT, "workbook"),
+    )?;
     let w = st
         .workbooks
         .get_mut(&id)
@@ -664,7 +660,7 @@ pub(crate) fn update(st: &mut State, req: &Req) -> Result<Reply, ApiError> {
     if from.description.is_some() {
         w.item.description = from.description.clone();
     }
-    if let Some(owner) = new_owner {
+    if let Some(owner) = owner {
         w.item.owner = user_ref(&owner);
     }
     w.item.updated_at = dt(&now());
