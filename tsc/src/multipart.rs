@@ -146,39 +146,40 @@ impl MultipartBody {
     /// Adds a part whose content is in memory. `filename: Some("")` writes `filename=""` (as
     /// the Python TSC does for `request_payload`); `None` leaves the parameter out.
     pub fn bytes_part(
-        mut self,
+        self,
         name: &str,
         filename: Option<&str>,
         content_type: &str,
         content: impl Into<Bytes>,
     ) -> Self {
-        let header = self.part_header(name, filename, content_type);
-        self.parts.push(Part {
-            header,
-            body: PartBody::Bytes {
-                data: content.into(),
-                tracked: false,
-            },
-        });
-        self
+        self.push_bytes(name, filename, content_type, content.into(), false)
     }
 
     /// Adds an in-memory part that holds file content (an upload chunk): it counts for progress
     /// like a file part and is yielded in [`FILE_READ_BUFFER`]-sized slices (without copying).
     pub fn file_bytes_part(
-        mut self,
+        self,
         name: &str,
         filename: Option<&str>,
         content_type: &str,
         content: impl Into<Bytes>,
     ) -> Self {
+        self.push_bytes(name, filename, content_type, content.into(), true)
+    }
+
+    /// Adds an in-memory part; `tracked` parts count for progress as file content.
+    fn push_bytes(
+        mut self,
+        name: &str,
+        filename: Option<&str>,
+        content_type: &str,
+        data: Bytes,
+        tracked: bool,
+    ) -> Self {
         let header = self.part_header(name, filename, content_type);
         self.parts.push(Part {
             header,
-            body: PartBody::Bytes {
-                data: content.into(),
-                tracked: true,
-            },
+            body: PartBody::Bytes { data, tracked },
         });
         self
     }
