@@ -1,8 +1,6 @@
 //! Users and groups (with membership).
 
-use tsc_raw::{
-    GroupListType, GroupType, SiteRoleType, TsResponse, UserListType, UserType, WorkbookListType,
-};
+use tsc_raw::{GroupListType, GroupType, SiteRoleType, TsResponse, UserListType, UserType};
 
 use super::{Reply, Req, need, require_admin};
 use crate::error::{ApiError, codes};
@@ -277,28 +275,11 @@ pub(crate) fn user_workbooks(st: &mut State, req: &Req) -> Result<Reply, ApiErro
     let p = req.list_params()?;
     let (site, id) = (req.param(0).to_string(), req.param(1).to_string());
     site_user(st, &site, &id)?;
-    let st_ref: &State = st;
-    let items = st_ref
+    let items = st
         .workbooks
         .iter()
         .filter(|w| w.site_id == site && w.owner_id() == id);
-    let paged = apply(items, &p, |w, f| {
-        super::workbooks::workbook_field(st_ref, w, f)
-    })?;
-    Ok(Reply::ok(TsResponse {
-        pagination: paged.pagination(),
-        workbooks: Some(Box::new(WorkbookListType {
-            workbook: paged
-                .items
-                .iter()
-                .map(|w| {
-                    let views = super::workbooks::views_of(st_ref, &w.id);
-                    super::workbooks::workbook_out(st_ref, w, &views, false, &p.fields)
-                })
-                .collect(),
-        })),
-        ..Default::default()
-    }))
+    super::workbooks::workbooks_page(st, items, &p)
 }
 
 /// A user's favorites: the emulator keeps none, so the list is empty.

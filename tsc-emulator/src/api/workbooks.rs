@@ -12,7 +12,7 @@ use super::people::requested_owner;
 use super::sites::site_project;
 use super::{Reply, Req, need, parse_bool, parse_ts_request, require_publisher, tag_labels};
 use crate::error::{ApiError, codes};
-use crate::query::{Val, apply, flag, param, select};
+use crate::query::{ListParams, Val, apply, flag, param, select};
 use crate::store::{
     Content, ContentItem, Job, State, StoredFile, Table, View, Workbook, content_url_for, dt, dtxt,
     named_in_project, now, project_ref, s, tag_list, tags_of, txt, user_ref,
@@ -208,13 +208,14 @@ pub(crate) fn site_workbook<'a>(
         .ok_or_else(|| ApiError::not_found(codes::WORKBOOK_NOT_FOUND, "Workbook", id))
 }
 
-pub(crate) fn list(st: &mut State, req: &Req) -> Result<Reply, ApiError> {
-    let p = req.list_params()?;
-    let site = req.param(0);
-    let st_ref: &State = st;
-    let items = st_ref.workbooks.iter().filter(|w| w.site_id == site);
-    let paged = apply(items, &p, |w, f| workbook_field(st_ref, w, f))?;
-    let index = views_by_workbook(st_ref);
+/// One page of `items` (filtered, sorted and paged by `p`) as a `<workbooks>` answer.
+pub(crate) fn workbooks_page<'a>(
+    st: &'a State,
+    items: impl Iterator<Item = &'a Workbook>,
+    p: &ListParams,
+) -> Result<Reply, ApiError> {
+    let paged = apply(items, p, |w, f| workbook_field(st, w, f))?;
+    let index = views_by_workbook(st);
     Ok(Reply::ok(TsResponse {
         pagination: paged.pagination(),
         workbooks: Some(Box::new(WorkbookListType {
@@ -226,12 +227,19 @@ pub(crate) fn list(st: &mut State, req: &Req) -> Result<Reply, ApiError> {
                         .get(w.id.as_str())
                         .map(Vec::as_slice)
                         .unwrap_or_default();
-                    workbook_out(st_ref, w, views, false, &p.fields)
+                    workbook_out(st, w, views, false, &p.fields)
                 })
                 .collect(),
         })),
         ..Default::default()
     }))
+}
+
+pub(crate) fn list(st: &mut State, req: &Req) -> Result<Reply, ApiError> {
+    let p = req.list_params()?;
+    let site = req.param(0);
+    let items = st.workbooks.iter().filter(|w| w.site_id == site);
+    workbooks_page(st, items, &p)
 }
 
 fn one_workbook(st: &State, w: &Workbook) -> TsResponse {
