@@ -7,8 +7,8 @@ use tsc_raw::{
 };
 
 use super::workbooks::{
-    ContentUpdate, PNG, apply_connection_update, content_update, finished_job, payload_connections,
-    publish_ext, publish_project, receive_upload, site_workbook, size_mb,
+    ContentUpdate, PNG, content_update, download_reply, finished_job, payload_connections,
+    publish_ext, publish_project, receive_upload, site_workbook, size_mb, update_stored_connection,
 };
 use super::{Reply, Req, need, require_publisher, tag_labels};
 use crate::error::{ApiError, codes};
@@ -310,31 +310,12 @@ pub(crate) fn update_datasource_connection(st: &mut State, req: &Req) -> Result<
     site_datasource(st, &site, &id)?;
     let from = need(req.ts_request()?.connection, "connection")?;
     let d = datasource_mut(st, &id)?;
-    let c = d
-        .connections
-        .iter_mut()
-        .find(|c| c.id.as_deref() == Some(cid.as_str()))
-        .ok_or_else(|| ApiError::not_found(codes::CONNECTION_NOT_FOUND, "Connection", &cid))?;
-    apply_connection_update(c, &from);
-    Ok(Reply::ok(TsResponse {
-        connection: Some(Box::new(c.clone())),
-        ..Default::default()
-    }))
+    update_stored_connection(&mut d.connections, &cid, &from)
 }
 
 pub(crate) fn download_datasource(st: &mut State, req: &Req) -> Result<Reply, ApiError> {
     let d = site_datasource(st, req.param(0), req.param(1))?;
-    let ext = d
-        .file
-        .filename
-        .rsplit_once('.')
-        .map(|(_, e)| e)
-        .unwrap_or("tdsx");
-    Ok(Reply::File {
-        filename: format!("{}.{ext}", d.name()),
-        content_type: "application/octet-stream",
-        chunks: d.file.chunks.clone(),
-    })
+    Ok(download_reply(d, "tdsx"))
 }
 
 pub(crate) fn refresh_datasource(st: &mut State, req: &Req) -> Result<Reply, ApiError> {

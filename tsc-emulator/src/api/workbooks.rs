@@ -720,8 +720,26 @@ pub(crate) fn connections(st: &mut State, req: &Req) -> Result<Reply, ApiError> 
     }))
 }
 
+/// Update Workbook Connection / Update Data Source Connection: applies `from` to the stored
+/// connection `cid` and answers it.
+pub(crate) fn update_stored_connection(
+    connections: &mut [ConnectionType],
+    cid: &str,
+    from: &ConnectionType,
+) -> Result<Reply, ApiError> {
+    let c = connections
+        .iter_mut()
+        .find(|c| c.id.as_deref() == Some(cid))
+        .ok_or_else(|| ApiError::not_found(codes::CONNECTION_NOT_FOUND, "Connection", cid))?;
+    apply_connection_update(c, from);
+    Ok(Reply::ok(TsResponse {
+        connection: Some(Box::new(c.clone())),
+        ..Default::default()
+    }))
+}
+
 /// Applies a `<connection>` update to a stored connection.
-pub(crate) fn apply_connection_update(c: &mut ConnectionType, from: &ConnectionType) {
+fn apply_connection_update(c: &mut ConnectionType, from: &ConnectionType) {
     if from.server_address.is_some() {
         c.server_address = from.server_address.clone();
     }
@@ -752,16 +770,7 @@ pub(crate) fn update_connection(st: &mut State, req: &Req) -> Result<Reply, ApiE
         .workbooks
         .get_mut(&id)
         .ok_or_else(|| ApiError::not_found(codes::WORKBOOK_NOT_FOUND, "Workbook", &id))?;
-    let c = w
-        .connections
-        .iter_mut()
-        .find(|c| c.id.as_deref() == Some(cid.as_str()))
-        .ok_or_else(|| ApiError::not_found(codes::CONNECTION_NOT_FOUND, "Connection", &cid))?;
-    apply_connection_update(c, &from);
-    Ok(Reply::ok(TsResponse {
-        connection: Some(Box::new(c.clone())),
-        ..Default::default()
-    }))
+    update_stored_connection(&mut w.connections, &cid, &from)
 }
 
 pub(crate) fn preview_image(st: &mut State, req: &Req) -> Result<Reply, ApiError> {
@@ -774,17 +783,23 @@ pub(crate) fn preview_image(st: &mut State, req: &Req) -> Result<Reply, ApiError
 
 pub(crate) fn download(st: &mut State, req: &Req) -> Result<Reply, ApiError> {
     let w = site_workbook(st, req.param(0), req.param(1))?;
-    let ext = w
+    Ok(download_reply(w, "twbx"))
+}
+
+/// The stored file of a workbook or data source as a download named after the item, keeping
+/// the published file's extension (`default_ext` when it had none).
+pub(crate) fn download_reply<T: ContentItem>(c: &Content<T>, default_ext: &str) -> Reply {
+    let ext = c
         .file
         .filename
         .rsplit_once('.')
         .map(|(_, e)| e)
-        .unwrap_or("twbx");
-    Ok(Reply::File {
-        filename: format!("{}.{ext}", w.name()),
+        .unwrap_or(default_ext);
+    Reply::File {
+        filename: format!("{}.{ext}", c.name()),
         content_type: "application/octet-stream",
-        chunks: w.file.chunks.clone(),
-    })
+        chunks: c.file.chunks.clone(),
+    }
 }
 
 pub(crate) fn refresh(st: &mut State, req: &Req) -> Result<Reply, ApiError> {
