@@ -49,6 +49,7 @@
 //! |---|---|
 //! | `TSC.Server(address)` | [`Server::new`]`(address)` or [`Server::builder`]`(address)...build()` |
 //! | `server.version = "3.19"` | [`ServerBuilder::version`]`("3.19")` / [`Server::set_version`] |
+//! | `server.version` (read), `server.server_address` | [`Server::version`], [`Server::base_url`] |
 //! | `server.use_server_version()` | [`Server::use_server_version`]`().await` |
 //! | `server.add_http_options({...})` | [`ServerBuilder`] (timeouts, proxy, root certificates, `danger_accept_invalid_certs`, user agent) |
 //! | `server.auth`, `.workbooks`, `.datasources`, `.views`, `.users`, `.groups`, `.projects`, `.sites`, `.schedules`, `.server_info`, `.jobs` | [`Server::auth`], [`Server::workbooks`], [`Server::datasources`], [`Server::views`], [`Server::users`], [`Server::groups`], [`Server::projects`], [`Server::sites`], [`Server::schedules`], [`Server::server_info`], [`Server::jobs`] |
@@ -60,14 +61,16 @@
 //! | `server.auth.switch_site(site_item)` | [`AuthEndpoint::switch_site`]`(content_url)` |
 //! | (resume a stored token) | [`Server::resume_session`]`(Session { .. })`, [`Server::session`] |
 //! | `TSC.ConnectionItem`, `TSC.ConnectionCredentials` | [`ConnectionItem`], [`ConnectionCredentials`] |
+//! | `TSC.ConnectionCredentials(name, password, embed, oauth)` | [`ConnectionCredentials::new`]`(name, password, embed).oauth(true)`; the connection's `server_address`/`server_port` are fields of [`ConnectionItem`] |
 //! | `server.datasources.get(opts)` | `server.datasources().list()` ... `.send()` / `.into_stream()` |
+//! | `TSC.DatasourceItem(project_id, name)` | [`DatasourceItem::new`]`(project_id, name)` |
 //! | `server.datasources.get_by_id(id)` | [`DatasourcesEndpoint::get_by_id`] |
 //! | `server.datasources.update(item)` | [`DatasourcesEndpoint::update`] |
 //! | `server.datasources.delete(id)` | [`DatasourcesEndpoint::delete`] |
 //! | `server.datasources.populate_connections(item)` | [`DatasourcesEndpoint::populate_connections`]`(&mut item)` |
 //! | `server.datasources.update_connection(item, conn)` | [`DatasourcesEndpoint::update_connection`] |
 //! | `server.datasources.publish(item, file, mode)` | `server.datasources().publish(item, file, mode)` ... `.send().await` (module `publish`) |
-//! | `server.datasources.download(id, path, include_extract)` | `server.datasources().download(id, target)` ... `.send().await` (module `download`) |
+//! | `server.datasources.download(id, path, include_extract)` | `server.datasources().download(id, target).include_extract(..)` ... `.send().await` (module `download`) |
 //! | `TSC.Filter(field, op, value)` | [`Filter::new`]`(Field::.., Operator::.., value)`, [`Filter::eq`], [`Filter::in_list`] |
 //! | `TSC.Sort(field, direction)` | [`Sort::new`], [`Sort::asc`], [`Sort::desc`] |
 //! | `TSC.RequestOptions(pagenumber, pagesize)` | [`RequestOptions`] or the same methods on every [`List`] builder |
@@ -94,6 +97,7 @@
 //! | `server.server_info.get()` | [`ServerInfoEndpoint::get`] |
 //! | `TSC.SiteItem(name, content_url, admin_mode, user_quota, ...)` | [`SiteItem::new`]`(name, url).with_admin_mode(..).with_user_quota(..)` |
 //! | `SiteItem.AdminMode`, `SiteItem.State` | [`AdminMode`], [`SiteState`] |
+//! | `SiteItem(.., storage_quota, disable_subscriptions, subscribe_others_enabled, revision_history_enabled)`, `site.revision_limit` | public fields: `SiteItem { revision_limit: Some(10), ..SiteItem::new(name, url) }` |
 //! | `server.sites.create(item)` | [`SitesEndpoint::create`] |
 //! | `server.sites.get()` | `server.sites().list()` |
 //! | `server.sites.get_by_id(id)` | [`SitesEndpoint::get_by_id`] |
@@ -103,6 +107,7 @@
 //! | `server.sites.delete(id)` | [`SitesEndpoint::delete`] |
 //! | `TSC.UserItem(name, site_role, auth_setting)` | [`UserItem::new`]`(name, SiteRole::..).with_auth_setting(..)` |
 //! | `UserItem.Roles`, `UserItem.Auth` | [`SiteRole`], [`AuthSetting`] |
+//! | `UserItem.Roles.Interactor`, `.Publisher`, `.SiteAdministrator`, `.UnlicensedWithPublish`, `.ViewerWithPublish` (roles before Tableau 2018.1) | `SiteRole::Other("Interactor".into())` ...: read and sent as written |
 //! | `server.users.add(item)` | [`UsersEndpoint::add`] |
 //! | `server.users.get(opts)` | `server.users().list()` |
 //! | `server.users.get_by_id(id)` | [`UsersEndpoint::get_by_id`] |

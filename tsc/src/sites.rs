@@ -83,6 +83,9 @@ pub struct SiteItem {
     pub subscribe_others_enabled: Option<bool>,
     /// Whether revision history is kept.
     pub revision_history_enabled: Option<bool>,
+    /// How many revisions of a workbook or data source are kept (TSC's `revision_limit`;
+    /// the server accepts 2 to 10000, and `-1` for no limit).
+    pub revision_limit: Option<i64>,
     /// Whether data alerts are enabled.
     pub data_alerts_enabled: Option<bool>,
     /// Whether commenting is enabled.
@@ -130,6 +133,7 @@ impl SiteItem {
             disable_subscriptions: s.disable_subscriptions,
             subscribe_others_enabled: s.subscribe_others_enabled,
             revision_history_enabled: s.revision_history_enabled,
+            revision_limit: s.revision_limit,
             data_alerts_enabled: s.data_alerts_enabled,
             commenting_enabled: s.commenting_enabled,
             cataloging_enabled: s.cataloging_enabled,
@@ -158,6 +162,7 @@ impl SiteItem {
             disable_subscriptions: self.disable_subscriptions,
             subscribe_others_enabled: self.subscribe_others_enabled,
             revision_history_enabled: self.revision_history_enabled,
+            revision_limit: self.revision_limit,
             data_alerts_enabled: self.data_alerts_enabled,
             commenting_enabled: self.commenting_enabled,
             cataloging_enabled: self.cataloging_enabled,

@@ -954,3 +954,63 @@ async fn user_populate_groups() {
     let err = server.users().populate_groups(&mut u).await.unwrap_err();
     assert!(matches!(err, tsc::Error::VersionTooLow { .. }), "{err:?}");
 }
+
+// ---------------------------------------------------------------- reference audit
+
+/// TSC's `SiteItem.revision_limit`: read from the server and sent on create and update.
+#[tokio::test]
+async fn site_revision_limit_is_read_and_sent() {
+    let one = fixture!("site_get_by_id.xml");
+    let (mock, server) = setup().await;
+    let id = "0626857c-1def-4503-a7d8-7907c3ff9d9f";
+    on(
+        &mock,
+        "GET",
+        &format!("/api/3.19/sites/{id}"),
+        xml(one.clone()),
+    )
+    .await;
+    on(
+        &mock,
+        "PUT",
+        &format!("/api/3.19/sites/{id}"),
+        xml(one.clone()),
+    )
+    .await;
+    on(&mock, "POST", "/api/3.19/sites", xml(one)).await;
+    let mut site = server.sites().get_by_id(id).await.unwrap();
+    assert_eq!(site.revision_limit, Some(25));
+    assert_eq!(site.revision_history_enabled, Some(false));
+    site.revision_limit = Some(10);
+    site.user_quota = None;
+    server.sites().update(&site).await.unwrap();
+    let new = SiteItem {
+        revision_history_enabled: Some(true),
+        revision_limit: Some(-1),
+        ..SiteItem::new("Archive", "archive")
+    };
+    server.sites().create(&new).await.unwrap();
+    let reqs = requests(&mock).await;
+    let put = String::from_utf8_lossy(&reqs[1].body).into_owned();
+    assert!(put.contains(r#"revisionLimit="10""#), "{put}");
+    let post = String::from_utf8_lossy(&reqs[2].body).into_owned();
+    assert!(post.contains(r#"revisionLimit="-1""#), "{post}");
+    assert!(post.contains(r#"revisionHistoryEnabled="true""#), "{post}");
+}
+
+/// The reference's older site roles (`Interactor`, `Publisher`, `SiteAdministrator`,
+/// `UnlicensedWithPublish`, `ViewerWithPublish`) are kept as `SiteRole::Other` both ways.
+#[tokio::test]
+async fn legacy_site_roles_round_trip_as_other() {
+    let (mock, server) = setup().await;
+    let body =
+        ts(r#"<user id="u-1" name="ian" siteRole="Interactor" authSetting="ServerDefault"/>"#);
+    on(&mock, "POST", "/api/3.19/sites/site-1/users", xml(body)).await;
+    let item = UserItem::new("ian", SiteRole::Other("ViewerWithPublish".into()));
+    let user = server.users().add(&item).await.unwrap();
+    assert_eq!(user.site_role, Some(SiteRole::Other("Interactor".into())));
+    assert_eq!(user.auth_setting, Some(AuthSetting::ServerDefault));
+    let req = only_request(&mock).await;
+    let sent = String::from_utf8_lossy(&req.body).into_owned();
+    assert!(sent.contains(r#"siteRole="ViewerWithPublish""#), "{sent}");
+}
