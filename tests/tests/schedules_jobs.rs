@@ -27,7 +27,7 @@ async fn schedules_crud_with_every_interval() {
                 every: Every::Hours2,
             },
         ),
-        ("Daily", Interval::Daily { start: at(2, 30) }),
+        ("Daily", Interval::daily(at(2, 30))),
         (
             "Weekly",
             Interval::Weekly {
@@ -73,12 +73,12 @@ async fn schedules_crud_with_every_interval() {
     daily.name = "Nightly".into();
     daily.priority = Some(10);
     daily.execution_order = Some(ExecutionOrder::Serial);
-    daily.interval = Some(Interval::Daily { start: at(3, 0) });
+    daily.interval = Some(Interval::daily(at(3, 0)));
     let updated = server.schedules().update(&daily).await.unwrap();
     assert_eq!(updated.name, "Nightly");
     assert_eq!(updated.priority, Some(10));
     assert_eq!(updated.execution_order, Some(ExecutionOrder::Serial));
-    assert_eq!(updated.interval, Some(Interval::Daily { start: at(3, 0) }));
+    assert_eq!(updated.interval, Some(Interval::daily(at(3, 0))));
 
     // Content can be added to an extract schedule.
     let dir = tempfile::tempdir().unwrap();

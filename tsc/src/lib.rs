@@ -133,6 +133,7 @@
 //! | `server.workbooks.download(id, path, include_extract)` | `server.workbooks().download(id, target).include_extract(..)` ... `.send().await` (module `download`) |
 //! | `TSC.ScheduleItem(name, priority, type, execution_order, interval)` | [`ScheduleItem::new`]`(name, priority, ScheduleType::.., Interval::..)` |
 //! | `TSC.HourlyInterval`, `DailyInterval`, `WeeklyInterval`, `MonthlyInterval` | [`Interval::Hourly`], [`Interval::Daily`], [`Interval::Weekly`], [`Interval::Monthly`] |
+//! | `TSC.DailyInterval(start_time)`; `DailyInterval(start_time, 2, "Monday")` (hours / week-day `interval_value`s) | [`Interval::daily`]`(start)`; `Interval::Daily { start, end, every: Some(Every::Hours2), weekdays: vec![Weekday::Monday] }` |
 //! | `server.schedules.get()` | `server.schedules().list()` |
 //! | `server.schedules.get_by_id(id)` | [`SchedulesEndpoint::get_by_id`] |
 //! | `server.schedules.create(item)` | [`SchedulesEndpoint::create`] |

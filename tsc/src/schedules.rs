@@ -114,10 +114,18 @@ pub enum Interval {
         /// Step.
         every: Every,
     },
-    /// Once a day at `start` (TSC's `DailyInterval`).
+    /// Daily at `start` (TSC's `DailyInterval(start_time, *interval_values)`); build the plain
+    /// once-a-day form with [`Interval::daily`].
     Daily {
-        /// Time of day.
+        /// Time of day (first run of the day when `every` is set).
         start: Time,
+        /// Last run of the day, for a schedule that repeats during the day (`None`: not sent).
+        end: Option<Time>,
+        /// Repeat during the day (TSC's numeric `interval_value`s: `2` is [`Every::Hours2`],
+        /// `0.25` is [`Every::Minutes15`]); `None` runs once a day.
+        every: Option<Every>,
+        /// Days it runs (TSC's week-day `interval_value`s); empty runs every day.
+        weekdays: Vec<Weekday>,
     },
     /// On the given week days at `start` (TSC's `WeeklyInterval`).
     Weekly {
@@ -174,7 +182,23 @@ fn weekday_from_raw(d: &tsc_raw::IntervalWeekDay) -> Option<Weekday> {
     })
 }
 
+fn weekdays_of(ivs: &[tsc_raw::IntervalType]) -> Vec<Weekday> {
+    ivs.iter()
+        .filter_map(|i| i.week_day.as_ref().and_then(weekday_from_raw))
+        .collect()
+}
+
 impl Interval {
+    /// Once a day at `start`, every day (TSC's `DailyInterval(start_time)`).
+    pub fn daily(start: Time) -> Self {
+        Interval::Daily {
+            start,
+            end: None,
+            every: None,
+            weekdays: Vec::new(),
+        }
+    }
+
     fn frequency(&self) -> tsc_raw::ScheduleFrequency {
         match self {
             Interval::Hourly { .. } => tsc_raw::ScheduleFrequency::Hourly,
@@ -187,7 +211,22 @@ impl Interval {
     fn to_raw(&self) -> Result<tsc_raw::FrequencyDetailsType> {
         let (start, end, intervals) = match self {
             Interval::Hourly { start, end, every } => (*start, Some(*end), vec![every.to_raw()]),
-            Interval::Daily { start } => (*start, None, vec![]),
+            Interval::Daily {
+                start,
+                end,
+                every,
+                weekdays,
+            } => {
+                let mut iv: Vec<_> = weekdays
+                    .iter()
+                    .map(|d| tsc_raw::IntervalType {
+                        week_day: Some(weekday_raw(*d)),
+                        ..Default::default()
+                    })
+                    .collect();
+                iv.extend(every.map(Every::to_raw));
+                (*start, *end, iv)
+            }
             Interval::Weekly { start, weekdays } => {
                 if weekdays.is_empty() {
                     return Err(InputError::Empty {
@@ -255,13 +294,15 @@ impl Interval {
                 end: d.end.as_deref().and_then(parse_time).unwrap_or(start),
                 every: ivs.iter().find_map(Every::from_raw)?,
             },
-            tsc_raw::ScheduleFrequency::Daily => Interval::Daily { start },
+            tsc_raw::ScheduleFrequency::Daily => Interval::Daily {
+                start,
+                end: d.end.as_deref().and_then(parse_time),
+                every: ivs.iter().find_map(Every::from_raw),
+                weekdays: weekdays_of(ivs),
+            },
             tsc_raw::ScheduleFrequency::Weekly => Interval::Weekly {
                 start,
-                weekdays: ivs
-                    .iter()
-                    .filter_map(|i| i.week_day.as_ref().and_then(weekday_from_raw))
-                    .collect(),
+                weekdays: weekdays_of(ivs),
             },
             tsc_raw::ScheduleFrequency::Monthly => Interval::Monthly {
                 start,

@@ -761,12 +761,7 @@ async fn schedule_intervals_encode_and_validate() {
                 every: Every::Minutes30,
             },
         ),
-        (
-            "daily",
-            Interval::Daily {
-                start: time!(23:45),
-            },
-        ),
+        ("daily", Interval::daily(time!(23:45))),
         (
             "monthly_last",
             Interval::Monthly {
@@ -828,12 +823,8 @@ async fn schedule_intervals_encode_and_validate() {
             .unwrap_err()
             .is_invalid_input()
     );
-    let bad_priority = ScheduleItem::new(
-        "x",
-        0,
-        ScheduleType::Extract,
-        Interval::Daily { start: time!(1:00) },
-    );
+    let bad_priority =
+        ScheduleItem::new("x", 0, ScheduleType::Extract, Interval::daily(time!(1:00)));
     assert!(
         server
             .schedules()
@@ -1013,4 +1004,64 @@ async fn legacy_site_roles_round_trip_as_other() {
     let req = only_request(&mock).await;
     let sent = String::from_utf8_lossy(&req.body).into_owned();
     assert!(sent.contains(r#"siteRole="ViewerWithPublish""#), "{sent}");
+}
+
+/// TSC's `DailyInterval(start_time, *interval_values)`: repeating hours, week days and the
+/// end time are read and sent.
+#[tokio::test]
+async fn daily_interval_with_hours_weekdays_and_end() {
+    let daily = fixture!("schedule_get_daily_id.xml");
+    let (mock, server) = setup().await;
+    let id = "c9cff7f9-309c-4361-99ff-d4ba8c9f5467";
+    on(
+        &mock,
+        "GET",
+        &format!("/api/3.19/schedules/{id}"),
+        xml(daily.clone()),
+    )
+    .await;
+    on(&mock, "POST", "/api/3.19/schedules", xml(daily)).await;
+    let got = server.schedules().get_by_id(id).await.unwrap();
+    let expected = Interval::Daily {
+        start: time!(14:00),
+        end: Some(time!(1:00)),
+        every: Some(Every::Hours2),
+        weekdays: vec![Weekday::Monday],
+    };
+    assert_eq!(got.interval, Some(expected));
+    let item = ScheduleItem::new(
+        "Workday refresh",
+        50,
+        ScheduleType::Extract,
+        Interval::Daily {
+            start: time!(8:00),
+            end: Some(time!(18:00)),
+            every: Some(Every::Hours4),
+            weekdays: vec![Weekday::Monday, Weekday::Friday],
+        },
+    );
+    server.schedules().create(&item).await.unwrap();
+    let reqs = requests(&mock).await;
+    let body = String::from_utf8_lossy(&reqs[1].body).into_owned();
+    for part in [
+        r#"frequency="Daily""#,
+        r#"start="08:00:00""#,
+        r#"end="18:00:00""#,
+        r#"weekDay="Monday""#,
+        r#"weekDay="Friday""#,
+        r#"hours="4""#,
+    ] {
+        assert!(body.contains(part), "{part} not in {body}");
+    }
+    // The plain form sends neither an end nor intervals.
+    let once = Interval::daily(time!(23:45));
+    assert_eq!(
+        once,
+        Interval::Daily {
+            start: time!(23:45),
+            end: None,
+            every: None,
+            weekdays: vec![]
+        }
+    );
 }
