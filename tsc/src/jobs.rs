@@ -13,12 +13,35 @@ use std::time::Duration;
 
 use time::OffsetDateTime;
 
+pub use tsc_raw::JobMode;
 pub use tsc_raw::JobTypeType as JobType;
+pub use tsc_raw::StatusNoteTypeType as StatusNoteKind;
 
 use crate::convert::dt;
 use crate::error::{Result, require_id};
 use crate::server::{ApiVersion, Server};
 use crate::transport::ApiRequest;
+
+/// One status note of a job (TSC's `status_notes` entries: `type`, `value`, `text`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StatusNote {
+    /// What the note reports (`CountOfUsersAddedToGroup`...).
+    pub kind: Option<StatusNoteKind>,
+    /// Its value (`"5"`).
+    pub value: Option<String>,
+    /// Its description.
+    pub text: Option<String>,
+}
+
+impl StatusNote {
+    fn from_raw(n: tsc_raw::StatusNoteType) -> Self {
+        StatusNote {
+            kind: n.type_,
+            value: n.value,
+            text: n.text,
+        }
+    }
+}
 
 /// A background job (TSC's `JobItem`).
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -37,14 +60,39 @@ pub struct JobItem {
     pub started_at: Option<OffsetDateTime>,
     /// Completion time.
     pub completed_at: Option<OffsetDateTime>,
-    /// Status notes (error messages of a failed job).
+    /// Detail notes of legacy job kinds, such as the error of a failed extract refresh
+    /// (TSC's `notes`: `<extractRefreshJob><notes>`).
     pub notes: Vec<String>,
+    /// Status notes of newer job kinds, such as an Active Directory import (TSC's
+    /// `status_notes`).
+    pub status_notes: Vec<StatusNote>,
+    /// `Asynchronous` (TSC's `mode`).
+    pub mode: Option<JobMode>,
+    /// Last update time.
+    pub updated_at: Option<OffsetDateTime>,
+    /// Workbook of an extract refresh job (TSC's `workbook_id`).
+    pub workbook_id: Option<String>,
+    /// Its name (TSC's `workbook_name`).
+    pub workbook_name: Option<String>,
+    /// Data source of an extract refresh job (TSC's `datasource_id`).
+    pub datasource_id: Option<String>,
+    /// Its name (TSC's `datasource_name`).
+    pub datasource_name: Option<String>,
 }
 
 impl JobItem {
     /// Converts from the raw type.
     pub fn from_raw(j: tsc_raw::JobType) -> Self {
+        let refresh = j.extract_refresh_job.unwrap_or_default();
+        let workbook = refresh.workbook.unwrap_or_default();
+        let datasource = refresh.datasource.unwrap_or_default();
         JobItem {
+            mode: j.mode,
+            updated_at: dt(j.updated_at),
+            workbook_id: workbook.id,
+            workbook_name: workbook.name,
+            datasource_id: datasource.id,
+            datasource_name: datasource.name,
             id: j.id,
             job_type: j.type_,
             progress: j.progress,
@@ -52,12 +100,13 @@ impl JobItem {
             created_at: dt(j.created_at),
             started_at: dt(j.started_at),
             completed_at: dt(j.completed_at),
-            notes: j
+            notes: refresh.notes.into_iter().collect(),
+            status_notes: j
                 .status_notes
                 .map(|n| {
                     n.status_note
                         .into_iter()
-                        .filter_map(|n| n.text.or(n.value))
+                        .map(StatusNote::from_raw)
                         .collect()
                 })
                 .unwrap_or_default(),

@@ -141,6 +141,7 @@
 //! | `server.schedules.delete(id)` | [`SchedulesEndpoint::delete`] |
 //! | `server.schedules.add_to_schedule(id, workbook=..)` / `(id, datasource=..)` | [`SchedulesEndpoint::add_workbook`], [`SchedulesEndpoint::add_datasource`] |
 //! | `server.jobs.get_by_id(id)`, `.cancel(id)`, `.wait_for_job(id)` | [`JobsEndpoint::get_by_id`], [`JobsEndpoint::cancel`], [`JobsEndpoint::wait_for_job`] |
+//! | `TSC.JobItem` (`id`, `type`, `progress`, `finish_code`, `notes`, `status_notes`, `mode`, `created_at`, `started_at`, `updated_at`, `completed_at`, `workbook_id`, `workbook_name`, `datasource_id`, `datasource_name`) | [`JobItem`] (`job_type`, [`JobMode`], `status_notes`: [`StatusNote`]; the rest by the same names) |
 //! | `endpoint.get_request(url)`, `.post_request(url, xml)`, `.put_request(..)`, `.delete_request(url)` (or `requests` with `server.auth_token`) for an endpoint TSC does not wrap | [`Server::raw_request`]`(Method::POST, "workbooks/{id}/refresh")` (site-relative) or [`Server::raw_api_request`] (from `/api/{v}/`), `.query(..)`, `.body(&TsRequest)`, `.idempotent(..)`, `.send().await` → `tsc_raw::TsResponse` (module [`raw_request`]) |
 //!
 //! # The reference's exceptions
@@ -190,7 +191,7 @@ pub use datasources::{DatasourceItem, DatasourcesEndpoint};
 pub use download::{DownloadInfo, DownloadTarget};
 pub use error::{ApiError, Error, InputError, Result, TransportKind};
 pub use groups::{GroupItem, GroupsEndpoint, LicenseMode};
-pub use jobs::{JobItem, JobType, JobsEndpoint};
+pub use jobs::{JobItem, JobMode, JobType, JobsEndpoint, StatusNote, StatusNoteKind};
 pub use pagination::{List, Page, PaginationItem};
 pub use projects::{ContentPermissions, ProjectItem, ProjectsEndpoint};
 pub use publish::PublishMode;

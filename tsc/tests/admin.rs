@@ -859,9 +859,20 @@ async fn jobs_get_and_wait() {
         j.completed_at,
         Some(time::macros::datetime!(2020-05-13 20:25:18 UTC))
     );
+    assert_eq!(j.notes, vec!["Job detail notes"]);
     assert_eq!(
-        j.notes,
-        vec!["Description of how many users were added to the group during the import."]
+        j.status_notes,
+        vec![tsc::StatusNote {
+            kind: Some(tsc::StatusNoteKind::CountOfUsersAddedToGroup),
+            value: Some("5".into()),
+            text: Some(
+                "Description of how many users were added to the group during the import.".into()
+            ),
+        }]
+    );
+    assert_eq!(
+        j.updated_at,
+        Some(time::macros::datetime!(2020-05-13 20:25:18 UTC))
     );
     assert_auth(&only_request(&mock).await);
 }
@@ -1063,5 +1074,39 @@ async fn daily_interval_with_hours_weekdays_and_end() {
             every: None,
             weekdays: vec![]
         }
+    );
+}
+
+/// TSC's `JobItem.mode`, `workbook_id`, `workbook_name` and the extract refresh notes of a
+/// failed refresh job.
+#[tokio::test]
+async fn failed_refresh_job_names_its_workbook() {
+    let failed = fixture!("job_get_by_id_failed_workbook.xml");
+    let (mock, server) = setup().await;
+    let id = "bb1aab79-db54-4e96-9dd3-461d8f081d08";
+    on(
+        &mock,
+        "GET",
+        &format!("/api/3.19/sites/site-1/jobs/{id}"),
+        xml(failed),
+    )
+    .await;
+    let j = server.jobs().get_by_id(id).await.unwrap();
+    assert_eq!(j.job_type, Some(tsc::JobType::RefreshExtract));
+    assert_eq!(j.mode, Some(tsc::JobMode::Asynchronous));
+    assert_eq!(j.finish_code, Some(1));
+    assert!(j.is_finished());
+    assert_eq!(
+        j.workbook_id.as_deref(),
+        Some("5998aaaf-1abe-4d38-b4d9-bc53e85bdd13")
+    );
+    assert_eq!(j.workbook_name.as_deref(), Some("Superstore"));
+    assert_eq!(j.datasource_id, None);
+    assert!(j.status_notes.is_empty());
+    assert_eq!(j.notes.len(), 1);
+    assert!(
+        j.notes[0].contains("Login failed for user"),
+        "{:?}",
+        j.notes
     );
 }
