@@ -25,6 +25,7 @@ async fn schedules_crud_with_every_interval() {
                 start: at(8, 0),
                 end: at(18, 0),
                 every: Every::Hours2,
+                weekdays: vec![],
             },
         ),
         ("Daily", Interval::daily(at(2, 30))),

@@ -133,6 +133,8 @@
 //! | `server.workbooks.download(id, path, include_extract)` | `server.workbooks().download(id, target).include_extract(..)` ... `.send().await` (module `download`) |
 //! | `TSC.ScheduleItem(name, priority, type, execution_order, interval)` | [`ScheduleItem::new`]`(name, priority, ScheduleType::.., Interval::..)` |
 //! | `TSC.HourlyInterval`, `DailyInterval`, `WeeklyInterval`, `MonthlyInterval` | [`Interval::Hourly`], [`Interval::Daily`], [`Interval::Weekly`], [`Interval::Monthly`] |
+//! | `TSC.HourlyInterval(start, end, (2, "Monday"))` (hours / week-day `interval_value`s) | `Interval::Hourly { start, end, every: Every::Hours2, weekdays: vec![Weekday::Monday] }` |
+//! | `ScheduleItem.Type`, `.ExecutionOrder`, `.State` | [`ScheduleType`], [`ExecutionOrder`], [`ScheduleState`] |
 //! | `TSC.DailyInterval(start_time)`; `DailyInterval(start_time, 2, "Monday")` (hours / week-day `interval_value`s) | [`Interval::daily`]`(start)`; `Interval::Daily { start, end, every: Some(Every::Hours2), weekdays: vec![Weekday::Monday] }` |
 //! | `server.schedules.get()` | `server.schedules().list()` |
 //! | `server.schedules.get_by_id(id)` | [`SchedulesEndpoint::get_by_id`] |
@@ -201,7 +203,8 @@ pub use request_options::{
 };
 pub use retry::RetryPolicy;
 pub use schedules::{
-    Every, ExecutionOrder, Interval, MonthDay, ScheduleItem, ScheduleType, SchedulesEndpoint,
+    Every, ExecutionOrder, Interval, MonthDay, ScheduleItem, ScheduleState, ScheduleType,
+    SchedulesEndpoint,
 };
 pub use server::{
     ApiVersion, DEFAULT_API_VERSION, SCHEMA_API_VERSION, Server, ServerBuilder, Session, USER_AGENT,

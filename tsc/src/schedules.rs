@@ -113,6 +113,8 @@ pub enum Interval {
         end: Time,
         /// Step.
         every: Every,
+        /// Days it runs (TSC's week-day `interval_value`s); empty runs every day.
+        weekdays: Vec<Weekday>,
     },
     /// Daily at `start` (TSC's `DailyInterval(start_time, *interval_values)`); build the plain
     /// once-a-day form with [`Interval::daily`].
@@ -182,6 +184,16 @@ fn weekday_from_raw(d: &tsc_raw::IntervalWeekDay) -> Option<Weekday> {
     })
 }
 
+fn weekday_intervals(weekdays: &[Weekday]) -> Vec<tsc_raw::IntervalType> {
+    weekdays
+        .iter()
+        .map(|d| tsc_raw::IntervalType {
+            week_day: Some(weekday_raw(*d)),
+            ..Default::default()
+        })
+        .collect()
+}
+
 fn weekdays_of(ivs: &[tsc_raw::IntervalType]) -> Vec<Weekday> {
     ivs.iter()
         .filter_map(|i| i.week_day.as_ref().and_then(weekday_from_raw))
@@ -210,20 +222,23 @@ impl Interval {
 
     fn to_raw(&self) -> Result<tsc_raw::FrequencyDetailsType> {
         let (start, end, intervals) = match self {
-            Interval::Hourly { start, end, every } => (*start, Some(*end), vec![every.to_raw()]),
+            Interval::Hourly {
+                start,
+                end,
+                every,
+                weekdays,
+            } => {
+                let mut iv = weekday_intervals(weekdays);
+                iv.push(every.to_raw());
+                (*start, Some(*end), iv)
+            }
             Interval::Daily {
                 start,
                 end,
                 every,
                 weekdays,
             } => {
-                let mut iv: Vec<_> = weekdays
-                    .iter()
-                    .map(|d| tsc_raw::IntervalType {
-                        week_day: Some(weekday_raw(*d)),
-                        ..Default::default()
-                    })
-                    .collect();
+                let mut iv = weekday_intervals(weekdays);
                 iv.extend(every.map(Every::to_raw));
                 (*start, *end, iv)
             }
@@ -293,6 +308,7 @@ impl Interval {
                 start,
                 end: d.end.as_deref().and_then(parse_time).unwrap_or(start),
                 every: ivs.iter().find_map(Every::from_raw)?,
+                weekdays: weekdays_of(ivs),
             },
             tsc_raw::ScheduleFrequency::Daily => Interval::Daily {
                 start,
@@ -316,6 +332,42 @@ impl Interval {
     }
 }
 
+/// Whether a schedule runs (TSC's `ScheduleItem.State`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum ScheduleState {
+    /// Runs.
+    Active,
+    /// Does not run.
+    Suspended,
+    /// A value this crate does not know, kept as sent.
+    Other(String),
+}
+
+impl ScheduleState {
+    /// The value Tableau uses.
+    pub fn as_str(&self) -> &str {
+        match self {
+            ScheduleState::Active => "Active",
+            ScheduleState::Suspended => "Suspended",
+            ScheduleState::Other(s) => s,
+        }
+    }
+
+    fn parse(s: &str) -> Self {
+        match s {
+            "Active" => ScheduleState::Active,
+            "Suspended" => ScheduleState::Suspended,
+            other => ScheduleState::Other(other.to_owned()),
+        }
+    }
+}
+
+impl std::fmt::Display for ScheduleState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// A schedule (TSC's `ScheduleItem`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ScheduleItem {
@@ -331,8 +383,8 @@ pub struct ScheduleItem {
     pub execution_order: Option<ExecutionOrder>,
     /// When it runs; `None` when the server sent a shape this crate does not know.
     pub interval: Option<Interval>,
-    /// `Active` or `Suspended`.
-    pub state: Option<String>,
+    /// `Active` or `Suspended` (TSC's `ScheduleItem.State`).
+    pub state: Option<ScheduleState>,
     /// Creation time.
     pub created_at: Option<OffsetDateTime>,
     /// Last update time.
@@ -375,7 +427,7 @@ impl ScheduleItem {
             priority: s.priority.map(|p| p as u32),
             schedule_type: s.type_,
             execution_order: s.execution_order,
-            state: s.state,
+            state: s.state.as_deref().map(ScheduleState::parse),
             created_at: dt(s.created_at),
             updated_at: dt(s.updated_at),
             next_run_at: dt(s.next_run_at),
@@ -424,7 +476,11 @@ impl ScheduleItem {
             execution_order: self.execution_order.clone(),
             frequency: interval.map(Interval::frequency),
             frequency_details: interval.map(Interval::to_raw).transpose()?,
-            state: if creating { None } else { self.state.clone() },
+            state: if creating {
+                None
+            } else {
+                self.state.as_ref().map(|s| s.as_str().to_owned())
+            },
             ..Default::default()
         })
     }

@@ -8,7 +8,8 @@ use time::Weekday;
 use time::macros::time;
 use tsc::{
     AdminMode, AuthSetting, ContentPermissions, Every, GroupItem, InputError, Interval, MonthDay,
-    ProjectItem, ScheduleItem, ScheduleType, SiteItem, SiteRole, SiteState, UserItem,
+    ProjectItem, ScheduleItem, ScheduleState, ScheduleType, SiteItem, SiteRole, SiteState,
+    UserItem,
 };
 use wiremock::ResponseTemplate;
 
@@ -714,13 +715,13 @@ async fn schedules_list_create_update_delete_add() {
     let mut upd = s.clone();
     upd.id = Some("7bea1766-1543-4052-9753-9d224bc069b5".into());
     upd.priority = Some(90);
-    upd.state = Some("Suspended".into());
+    upd.state = Some(ScheduleState::Suspended);
     upd.interval = Some(Interval::Weekly {
         start: time!(7:00),
         weekdays: vec![Weekday::Monday, Weekday::Friday],
     });
     let after = server.schedules().update(&upd).await.unwrap();
-    assert_eq!(after.state.as_deref(), Some("Suspended"));
+    assert_eq!(after.state, Some(ScheduleState::Suspended));
     assert_eq!(after.interval, upd.interval);
     server
         .schedules()
@@ -759,6 +760,7 @@ async fn schedule_intervals_encode_and_validate() {
                 start: time!(8:00),
                 end: time!(18:00),
                 every: Every::Minutes30,
+                weekdays: vec![],
             },
         ),
         ("daily", Interval::daily(time!(23:45))),
@@ -908,7 +910,8 @@ async fn remaining_calls() {
         Some(Interval::Hourly {
             start: time!(8:00),
             end: time!(20:00),
-            every: Every::Hours4
+            every: Every::Hours4,
+            weekdays: vec![],
         })
     );
     let reqs = requests(&mock).await;
@@ -1109,4 +1112,57 @@ async fn failed_refresh_job_names_its_workbook() {
         "{:?}",
         j.notes
     );
+}
+
+/// TSC's `HourlyInterval(start, end, (0.5, "Monday"))` and `ScheduleItem.State`.
+#[tokio::test]
+async fn hourly_interval_with_weekdays_and_typed_state() {
+    let hourly = fixture!("schedule_get_hourly_id.xml");
+    let (mock, server) = setup().await;
+    let id = "c9cff7f9-309c-4361-99ff-d4ba8c9f5467";
+    on(
+        &mock,
+        "GET",
+        &format!("/api/3.19/schedules/{id}"),
+        xml(hourly.clone()),
+    )
+    .await;
+    on(
+        &mock,
+        "PUT",
+        &format!("/api/3.19/schedules/{id}"),
+        xml(hourly),
+    )
+    .await;
+    let mut got = server.schedules().get_by_id(id).await.unwrap();
+    assert_eq!(got.state, Some(ScheduleState::Active));
+    assert_eq!(
+        got.interval,
+        Some(Interval::Hourly {
+            start: time!(14:00),
+            end: time!(1:00),
+            every: Every::Minutes30,
+            weekdays: vec![Weekday::Monday],
+        })
+    );
+    got.state = Some(ScheduleState::Suspended);
+    got.interval = Some(Interval::Hourly {
+        start: time!(6:00),
+        end: time!(22:00),
+        every: Every::Hours2,
+        weekdays: vec![Weekday::Saturday, Weekday::Sunday],
+    });
+    server.schedules().update(&got).await.unwrap();
+    let reqs = requests(&mock).await;
+    let body = String::from_utf8_lossy(&reqs[1].body).into_owned();
+    for part in [
+        r#"state="Suspended""#,
+        r#"frequency="Hourly""#,
+        r#"end="22:00:00""#,
+        r#"weekDay="Saturday""#,
+        r#"weekDay="Sunday""#,
+        r#"hours="2""#,
+    ] {
+        assert!(body.contains(part), "{part} not in {body}");
+    }
 }
