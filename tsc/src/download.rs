@@ -427,29 +427,48 @@ impl<W: AsyncWrite + Unpin> Sink<'_, W> {
     }
 }
 
-/// Size of the batches written to disk (two buffers of this size exist per download).
+/// Size of the batches written to disk. A download owns exactly two buffers of this size: one
+/// filling while the other is written.
 const WRITE_BATCH: usize = 1024 * 1024;
 
-/// A batch write in flight: gives back the file and the emptied buffer.
-type PendingWrite = tokio::task::JoinHandle<std::io::Result<(std::fs::File, Vec<u8>)>>;
-
-/// Writes a file in [`WRITE_BATCH`]-sized batches with blocking writes on tokio's blocking pool,
-/// one batch in flight while the next fills. The two buffers are allocated once and reused, so
-/// memory stays flat.
+/// Writes a file in [`WRITE_BATCH`]-sized batches from one blocking thread.
+///
+/// Backpressure is by construction: there are only two buffers. A full buffer goes to the
+/// writer thread through a channel of depth 1 and the next one is the buffer the writer hands
+/// back once written, so the body is not read further while both are in use (at most 2 MiB of
+/// body held here, plus the HTTP client's own read buffer). One `spawn_blocking` loop for the
+/// whole download instead of one task per batch: no per-batch task, no blocking-pool thread
+/// churn (each new thread can bring a new glibc malloc arena).
 struct FileSink {
-    file: Option<std::fs::File>,
     buf: Vec<u8>,
-    spare: Option<Vec<u8>>,
-    pending: Option<PendingWrite>,
+    full_tx: Option<tokio::sync::mpsc::Sender<Vec<u8>>>,
+    empty_rx: tokio::sync::mpsc::Receiver<Vec<u8>>,
+    writer: Option<tokio::task::JoinHandle<std::io::Result<std::fs::File>>>,
 }
 
 impl FileSink {
-    fn new(file: std::fs::File) -> Self {
+    fn new(mut file: std::fs::File) -> Self {
+        let (full_tx, mut full_rx) = tokio::sync::mpsc::channel::<Vec<u8>>(1);
+        let (empty_tx, empty_rx) = tokio::sync::mpsc::channel::<Vec<u8>>(2);
+        // The second buffer starts on the "empty" side.
+        let _ = empty_tx.try_send(Vec::with_capacity(WRITE_BATCH));
+        let writer = tokio::task::spawn_blocking(move || {
+            use std::io::Write;
+            while let Some(mut buf) = full_rx.blocking_recv() {
+                file.write_all(&buf)?;
+                buf.clear();
+                // The receiver is gone only when the download was dropped; stop quietly.
+                if empty_tx.blocking_send(buf).is_err() {
+                    break;
+                }
+            }
+            Ok(file)
+        });
         Self {
-            file: Some(file),
             buf: Vec::with_capacity(WRITE_BATCH),
-            spare: Some(Vec::with_capacity(WRITE_BATCH)),
-            pending: None,
+            full_tx: Some(full_tx),
+            empty_rx,
+            writer: Some(writer),
         }
     }
 
@@ -465,45 +484,54 @@ impl FileSink {
         Ok(())
     }
 
-    /// Waits for the write in flight, if any, taking back its file and buffer.
-    async fn wait(&mut self) -> std::io::Result<()> {
-        if let Some(h) = self.pending.take() {
-            let (file, mut buf) = h.await.map_err(std::io::Error::other)??;
-            buf.clear();
-            self.file = Some(file);
-            self.spare = Some(buf);
+    /// Hands the full buffer to the writer and takes the other one back once it is written.
+    async fn flush_batch(&mut self) -> std::io::Result<()> {
+        let Some(next) = self.empty_rx.recv().await else {
+            return Err(self.writer_failure().await);
+        };
+        let full = std::mem::replace(&mut self.buf, next);
+        let sent = match &self.full_tx {
+            Some(tx) => tx.send(full).await.is_ok(),
+            None => false,
+        };
+        if sent {
+            Ok(())
+        } else {
+            Err(self.writer_failure().await)
         }
-        Ok(())
     }
 
-    async fn flush_batch(&mut self) -> std::io::Result<()> {
-        self.wait().await?;
-        let mut file = self
-            .file
-            .take()
-            .ok_or_else(|| std::io::Error::other("the download file is already closed"))?;
-        let next = self
-            .spare
-            .take()
-            .unwrap_or_else(|| Vec::with_capacity(WRITE_BATCH));
-        let full = std::mem::replace(&mut self.buf, next);
-        self.pending = Some(tokio::task::spawn_blocking(move || {
-            use std::io::Write;
-            file.write_all(&full)?;
-            Ok((file, full))
-        }));
-        Ok(())
+    /// The writer thread stopped early: its error.
+    async fn writer_failure(&mut self) -> std::io::Error {
+        self.full_tx = None;
+        match self.writer.take() {
+            Some(h) => match h.await {
+                Ok(Err(e)) => e,
+                Ok(Ok(_)) => std::io::Error::other("the download writer stopped early"),
+                Err(e) => std::io::Error::other(e),
+            },
+            None => std::io::Error::other("the download file is already closed"),
+        }
     }
 
     /// Writes what is left and returns the file.
     async fn finish(mut self) -> std::io::Result<std::fs::File> {
         if !self.buf.is_empty() {
-            self.flush_batch().await?;
+            let last = std::mem::take(&mut self.buf);
+            let sent = match &self.full_tx {
+                Some(tx) => tx.send(last).await.is_ok(),
+                None => false,
+            };
+            if !sent {
+                return Err(self.writer_failure().await);
+            }
         }
-        self.wait().await?;
-        self.file
-            .take()
-            .ok_or_else(|| std::io::Error::other("the download file is already closed"))
+        // Closing the channel ends the writer loop once the last buffer is written.
+        self.full_tx = None;
+        match self.writer.take() {
+            Some(h) => h.await.map_err(std::io::Error::other)?,
+            None => Err(std::io::Error::other("the download file is already closed")),
+        }
     }
 }
 
@@ -530,4 +558,52 @@ async fn fetch_bytes(server: &Server, req: ApiRequest) -> Result<bytes::Bytes> {
         url,
         source,
     })
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[tokio::test]
+    async fn file_sink_writes_every_byte_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out.bin");
+        let file = std::fs::File::create(&path).unwrap();
+        let data: Vec<u8> = (0..(3 * WRITE_BATCH + 12_345))
+            .map(|i| (i % 251) as u8)
+            .collect();
+        let mut sink = FileSink::new(file);
+        // Odd-sized pieces, as a network body arrives.
+        for piece in data.chunks(65_521) {
+            sink.write_all(piece).await.unwrap();
+        }
+        let file = tokio::time::timeout(Duration::from_secs(30), sink.finish())
+            .await
+            .expect("finish hung")
+            .unwrap();
+        drop(file);
+        assert_eq!(std::fs::read(&path).unwrap(), data);
+    }
+
+    #[tokio::test]
+    async fn file_sink_reports_a_write_error_without_hanging() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("read-only.bin");
+        std::fs::write(&path, b"").unwrap();
+        // Opened for reading only: every write fails.
+        let file = std::fs::File::open(&path).unwrap();
+        let mut sink = FileSink::new(file);
+        let data = vec![7u8; 3 * WRITE_BATCH + 10];
+        let outcome = tokio::time::timeout(Duration::from_secs(30), async {
+            match sink.write_all(&data).await {
+                Err(e) => Err(e),
+                Ok(()) => sink.finish().await.map(drop),
+            }
+        })
+        .await
+        .expect("the sink hung after a write error");
+        assert!(outcome.is_err());
+    }
 }
