@@ -40,7 +40,7 @@ async fn schedules_crud_with_every_interval() {
             "Monthly",
             Interval::Monthly {
                 start: at(23, 0),
-                day: MonthDay::LastDay,
+                days: vec![MonthDay::LastDay],
             },
         ),
     ];
@@ -144,7 +144,7 @@ async fn schedule_input_is_checked_before_sending() {
         ScheduleType::Extract,
         Interval::Monthly {
             start: at(1, 0),
-            day: MonthDay::Day(32),
+            days: vec![MonthDay::Day(32)],
         },
     );
     assert!(

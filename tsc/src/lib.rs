@@ -134,6 +134,7 @@
 //! | `TSC.ScheduleItem(name, priority, type, execution_order, interval)` | [`ScheduleItem::new`]`(name, priority, ScheduleType::.., Interval::..)` |
 //! | `TSC.HourlyInterval`, `DailyInterval`, `WeeklyInterval`, `MonthlyInterval` | [`Interval::Hourly`], [`Interval::Daily`], [`Interval::Weekly`], [`Interval::Monthly`] |
 //! | `TSC.HourlyInterval(start, end, (2, "Monday"))` (hours / week-day `interval_value`s) | `Interval::Hourly { start, end, every: Every::Hours2, weekdays: vec![Weekday::Monday] }` |
+//! | `TSC.MonthlyInterval(start, (1, 15))`, `MonthlyInterval(start, "LastDay")` | `Interval::Monthly { start, days: vec![MonthDay::Day(1), MonthDay::Day(15)] }`, [`MonthDay::LastDay`] |
 //! | `ScheduleItem.Type`, `.ExecutionOrder`, `.State` | [`ScheduleType`], [`ExecutionOrder`], [`ScheduleState`] |
 //! | `TSC.DailyInterval(start_time)`; `DailyInterval(start_time, 2, "Monday")` (hours / week-day `interval_value`s) | [`Interval::daily`]`(start)`; `Interval::Daily { start, end, every: Some(Every::Hours2), weekdays: vec![Weekday::Monday] }` |
 //! | `server.schedules.get()` | `server.schedules().list()` |

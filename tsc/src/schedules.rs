@@ -94,12 +94,14 @@ impl Every {
 }
 
 /// Day of the month of a monthly schedule.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum MonthDay {
     /// Day 1..=31 (checked before sending).
     Day(u8),
     /// The last day of the month.
     LastDay,
+    /// A value this crate does not know (such as `Customized Monthly`), kept as sent.
+    Other(String),
 }
 
 /// When a schedule runs (TSC's interval items).
@@ -136,12 +138,13 @@ pub enum Interval {
         /// Days (at least one).
         weekdays: Vec<Weekday>,
     },
-    /// On one day of each month at `start` (TSC's `MonthlyInterval`).
+    /// On the given days of each month at `start` (TSC's `MonthlyInterval(start_time,
+    /// interval_value)`, `interval_value` one day or a tuple of days).
     Monthly {
         /// Time of day.
         start: Time,
-        /// Day of the month.
-        day: MonthDay,
+        /// Days of the month (at least one).
+        days: Vec<MonthDay>,
     },
 }
 
@@ -258,29 +261,38 @@ impl Interval {
                     .collect();
                 (*start, None, iv)
             }
-            Interval::Monthly { start, day } => {
-                let md = match day {
-                    MonthDay::LastDay => tsc_raw::IntervalMonthDay::LastDay,
-                    MonthDay::Day(d) if (1..=31).contains(d) => {
-                        tsc_raw::IntervalMonthDay::Other(d.to_string())
+            Interval::Monthly { start, days } => {
+                if days.is_empty() {
+                    return Err(InputError::Empty {
+                        what: "days of a monthly schedule",
                     }
-                    MonthDay::Day(d) => {
-                        return Err(InputError::OutOfRange {
-                            what: "day of the month",
-                            max: 31,
-                            got: (*d).into(),
-                        }
-                        .into());
-                    }
-                };
-                (
-                    *start,
-                    None,
-                    vec![tsc_raw::IntervalType {
-                        month_day: Some(md),
-                        ..Default::default()
-                    }],
-                )
+                    .into());
+                }
+                let iv = days
+                    .iter()
+                    .map(|day| {
+                        let md = match day {
+                            MonthDay::LastDay => tsc_raw::IntervalMonthDay::LastDay,
+                            MonthDay::Day(d) if (1..=31).contains(d) => {
+                                tsc_raw::IntervalMonthDay::Other(d.to_string())
+                            }
+                            MonthDay::Day(d) => {
+                                return Err(InputError::OutOfRange {
+                                    what: "day of the month",
+                                    max: 31,
+                                    got: (*d).into(),
+                                }
+                                .into());
+                            }
+                            MonthDay::Other(s) => tsc_raw::IntervalMonthDay::Other(s.clone()),
+                        };
+                        Ok(tsc_raw::IntervalType {
+                            month_day: Some(md),
+                            ..Default::default()
+                        })
+                    })
+                    .collect::<Result<Vec<_>>>()?;
+                (*start, None, iv)
             }
         };
         Ok(tsc_raw::FrequencyDetailsType {
@@ -322,10 +334,17 @@ impl Interval {
             },
             tsc_raw::ScheduleFrequency::Monthly => Interval::Monthly {
                 start,
-                day: match ivs.iter().find_map(|i| i.month_day.as_ref())? {
-                    tsc_raw::IntervalMonthDay::LastDay => MonthDay::LastDay,
-                    other => MonthDay::Day(other.as_str().trim().parse().ok()?),
-                },
+                days: ivs
+                    .iter()
+                    .filter_map(|i| i.month_day.as_ref())
+                    .map(|d| match d {
+                        tsc_raw::IntervalMonthDay::LastDay => MonthDay::LastDay,
+                        other => match other.as_str().trim().parse() {
+                            Ok(n) => MonthDay::Day(n),
+                            Err(_) => MonthDay::Other(other.as_str().to_owned()),
+                        },
+                    })
+                    .collect(),
             },
             tsc_raw::ScheduleFrequency::Other(_) => return None,
         })

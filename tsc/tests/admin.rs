@@ -768,14 +768,14 @@ async fn schedule_intervals_encode_and_validate() {
             "monthly_last",
             Interval::Monthly {
                 start: time!(1:00),
-                day: MonthDay::LastDay,
+                days: vec![MonthDay::LastDay],
             },
         ),
         (
             "monthly_15",
             Interval::Monthly {
                 start: time!(1:00),
-                day: MonthDay::Day(15),
+                days: vec![MonthDay::Day(15)],
             },
         ),
     ] {
@@ -797,7 +797,7 @@ async fn schedule_intervals_encode_and_validate() {
         ScheduleType::Extract,
         Interval::Monthly {
             start: time!(1:00),
-            day: MonthDay::Day(32),
+            days: vec![MonthDay::Day(32)],
         },
     );
     assert!(
@@ -1165,4 +1165,62 @@ async fn hourly_interval_with_weekdays_and_typed_state() {
     ] {
         assert!(body.contains(part), "{part} not in {body}");
     }
+}
+
+/// TSC's `MonthlyInterval(start_time, (1, 2))`: several days of the month, and a day value
+/// this crate does not know kept as `MonthDay::Other`.
+#[tokio::test]
+async fn monthly_interval_with_several_days() {
+    let monthly = fixture!("schedule_get_monthly_id.xml");
+    let customized = fixture!("schedule_get_customized_monthly_id.xml");
+    let (mock, server) = setup().await;
+    on(&mock, "GET", "/api/3.19/schedules/m1", xml(monthly.clone())).await;
+    on(&mock, "GET", "/api/3.19/schedules/m2", xml(customized)).await;
+    on(&mock, "POST", "/api/3.19/schedules", xml(monthly)).await;
+    let got = server.schedules().get_by_id("m1").await.unwrap();
+    assert_eq!(
+        got.interval,
+        Some(Interval::Monthly {
+            start: time!(14:00),
+            days: vec![MonthDay::Day(1), MonthDay::Day(2)],
+        })
+    );
+    let custom = server.schedules().get_by_id("m2").await.unwrap();
+    assert_eq!(
+        custom.interval,
+        Some(Interval::Monthly {
+            start: time!(17:05),
+            days: vec![MonthDay::Other("Customized Monthly".into())],
+        })
+    );
+    let item = ScheduleItem::new(
+        "Month ends",
+        50,
+        ScheduleType::Extract,
+        Interval::Monthly {
+            start: time!(7:00),
+            days: vec![MonthDay::Day(1), MonthDay::Day(15), MonthDay::LastDay],
+        },
+    );
+    server.schedules().create(&item).await.unwrap();
+    let body = String::from_utf8_lossy(&requests(&mock).await[2].body).into_owned();
+    for part in [
+        r#"monthDay="1""#,
+        r#"monthDay="15""#,
+        r#"monthDay="LastDay""#,
+    ] {
+        assert!(body.contains(part), "{part} not in {body}");
+    }
+    let no_days = ScheduleItem::new(
+        "x",
+        50,
+        ScheduleType::Extract,
+        Interval::Monthly {
+            start: time!(7:00),
+            days: vec![],
+        },
+    );
+    let err = server.schedules().create(&no_days).await.unwrap_err();
+    assert!(err.is_invalid_input(), "{err:?}");
+    assert_eq!(requests(&mock).await.len(), 3);
 }
