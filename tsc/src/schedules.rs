@@ -1,8 +1,10 @@
 //! Server schedules (TSC's `server.schedules`, `ScheduleItem`, `HourlyInterval`,
 //! `DailyInterval`, `WeeklyInterval`, `MonthlyInterval`).
 //!
-//! Invalid intervals cannot be expressed: hourly steps are an enum ([`Every`]), week days are
-//! `time::Weekday`, times are `time::Time`.
+//! Most invalid intervals cannot be expressed: steps are an enum ([`Every`]), week days are
+//! `time::Weekday`, times are `time::Time`; an empty week-day or month-day list and a day of
+//! the month above 31 are rejected before sending. TSC's `interval_value`s map to fields:
+//! numbers to `every`, week-day names to `weekdays`, days of the month to `days`.
 //!
 //! ```no_run
 //! # async fn demo(server: tsc::Server) -> tsc::Result<()> {
