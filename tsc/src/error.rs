@@ -93,6 +93,21 @@ pub enum Error {
         excerpt: String,
     },
 
+    /// A background job ended in failure (finish code 1; TSC's `JobFailedException`). The job
+    /// is kept: its `notes` and `status_notes` say why.
+    #[error("job {} failed{}", job_id(job), job_notes(job))]
+    JobFailed {
+        /// The finished job.
+        job: Box<crate::JobItem>,
+    },
+
+    /// A background job was cancelled (finish code 2; TSC's `JobCancelledException`).
+    #[error("job {} was cancelled{}", job_id(job), job_notes(job))]
+    JobCancelled {
+        /// The finished job.
+        job: Box<crate::JobItem>,
+    },
+
     /// A background job did not finish within the time allowed.
     #[error(
         "job {id} did not finish within {waited:?}; it may still be running: check it later with jobs().get_by_id"
@@ -447,4 +462,22 @@ pub(crate) fn excerpt(text: &str, max: usize) -> String {
         out.push('…');
     }
     out
+}
+
+fn job_id(job: &crate::JobItem) -> &str {
+    job.id.as_deref().unwrap_or("(no id)")
+}
+
+fn job_notes(job: &crate::JobItem) -> String {
+    let notes: Vec<&str> = job
+        .notes
+        .iter()
+        .map(String::as_str)
+        .chain(job.status_notes.iter().filter_map(|n| n.text.as_deref()))
+        .collect();
+    if notes.is_empty() {
+        String::new()
+    } else {
+        format!(": {}", notes.join("; "))
+    }
 }

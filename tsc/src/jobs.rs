@@ -154,7 +154,9 @@ impl JobsEndpoint {
 
     /// Polls a job until it finishes (TSC's `jobs.wait_for_job`), waiting 0.5 s doubling up to
     /// 30 s between polls, for at most one hour ([`Error::JobTimedOut`](crate::Error::JobTimedOut)
-    /// after that). Check `finish_code` of the result: 0 success, 1 failure, 2 cancelled.
+    /// after that). As TSC, a failed job (finish code 1) is [`Error::JobFailed`](crate::Error::JobFailed)
+    /// and a cancelled one (2) [`Error::JobCancelled`](crate::Error::JobCancelled), both
+    /// carrying the job; other finish codes return the job.
     pub async fn wait_for_job(&self, id: &str) -> Result<JobItem> {
         self.wait_for_job_with_timeout(id, Duration::from_secs(3600))
             .await
@@ -167,7 +169,11 @@ impl JobsEndpoint {
         loop {
             let job = self.get_by_id(id).await?;
             if job.is_finished() {
-                return Ok(job);
+                return match job.finish_code {
+                    Some(1) => Err(crate::Error::JobFailed { job: Box::new(job) }),
+                    Some(2) => Err(crate::Error::JobCancelled { job: Box::new(job) }),
+                    _ => Ok(job),
+                };
             }
             let waited = started.elapsed();
             if waited >= limit {

@@ -156,6 +156,7 @@
 //! | `Site Name undefined.` | [`InputError::Empty`], before sending |
 //! | `You cannot set admin_mode to ContentOnly and also set a user quota` | [`InputError::UserQuotaWithContentOnly`] from `sites().create/update` (and [`SiteItem::validate`]) |
 //! | `Group must be populated with users first.` | impossible: `GroupItem::users` is an `Option` (`None` until populated) and `remove_user` needs only ids |
+//! | `JobFailedException`, `JobCancelledException` (`jobs.wait_for_job`) | [`Error::JobFailed`]`{ job }`, [`Error::JobCancelled`]`{ job }` |
 //! | `404003 UNKNOWN_RESOURCE` (server info) | [`Error::Api`] with [`Error::is_not_found`] and [`Error::code`]` == Some("404003")` |
 //! | `File path does not lead to an existing file.` | [`InputError::FileNotFound`] (publish) |
 //! | `Invalid mode defined.` | impossible: `PublishMode` is an enum |

@@ -1224,3 +1224,42 @@ async fn monthly_interval_with_several_days() {
     assert!(err.is_invalid_input(), "{err:?}");
     assert_eq!(requests(&mock).await.len(), 3);
 }
+
+/// TSC's `JobFailedException` / `JobCancelledException` from `wait_for_job`.
+#[tokio::test]
+async fn wait_for_job_reports_failed_and_cancelled_jobs() {
+    let failed = fixture!("job_get_by_id_failed.xml");
+    let (mock, server) = setup().await;
+    let id = "777bf7c4-421d-4b2c-a518-11b90187c545";
+    on(
+        &mock,
+        "GET",
+        &format!("/api/3.19/sites/site-1/jobs/{id}"),
+        xml(failed),
+    )
+    .await;
+    let cancelled = ts(
+        r#"<job id="j2" mode="Asynchronous" type="RefreshExtract" progress="40" completedAt="2021-10-05T18:53:35Z" finishCode="2"/>"#,
+    );
+    on(
+        &mock,
+        "GET",
+        "/api/3.19/sites/site-1/jobs/j2",
+        xml(cancelled),
+    )
+    .await;
+    match server.jobs().wait_for_job(id).await.unwrap_err() {
+        tsc::Error::JobFailed { job } => {
+            assert_eq!(job.id.as_deref(), Some(id));
+            assert_eq!(job.finish_code, Some(1));
+        }
+        other => panic!("expected JobFailed, got {other:?}"),
+    }
+    let err = server.jobs().wait_for_job("j2").await.unwrap_err();
+    assert!(
+        matches!(&err, tsc::Error::JobCancelled { job } if job.progress == Some(40)),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("j2 was cancelled"), "{err}");
+    assert_eq!(requests(&mock).await.len(), 2);
+}
